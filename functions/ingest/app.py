@@ -1,0 +1,34 @@
+"""Webhooks from alerting tools: authenticate by integration key, normalize, correlate. Answers 202."""
+
+from dataclasses import asdict
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from stormwatch.api.http import create_app, guard_request, json_response
+from stormwatch.wiring import ingest_service
+
+logger = Logger()
+metrics = Metrics()
+app = create_app()
+
+
+@app.post("/v1/hooks/<source>")
+def receive_webhook(source: str) -> Response[str]:
+    event = app.current_event
+    results = ingest_service().receive(
+        source, event.get_header_value("authorization"), event.decoded_body or ""
+    )
+    metrics.add_metric(name="AlertsReceived", unit=MetricUnit.Count, value=len(results))
+    return json_response(HTTPStatus.ACCEPTED, {"results": [asdict(result) for result in results]})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@guard_request(json_body=False)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,43 @@
+"""Reading incidents: the list with filters and the detail with alerts and timeline."""
+
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+
+from stormwatch.api.http import create_app, current_caller, json_response
+from stormwatch.api.schemas import detail_view, incident_view
+from stormwatch.domain.models import Severity, Status
+from stormwatch.wiring import incident_queries
+
+logger = Logger()
+app = create_app()
+
+
+@app.get("/v1/incidents")
+def list_incidents(
+    status: Annotated[Status | None, Query()] = None,
+    severity: Annotated[list[Severity] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[str]:
+    page = incident_queries().list_incidents(current_caller(app), status, severity or [], limit, cursor)
+    return json_response(
+        HTTPStatus.OK,
+        {"items": [incident_view(item) for item in page.items], "next_cursor": page.next_cursor},
+    )
+
+
+@app.get("/v1/incidents/<incident_id>")
+def get_incident(incident_id: str) -> Response[str]:
+    return json_response(
+        HTTPStatus.OK, detail_view(incident_queries().detail(current_caller(app), incident_id))
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

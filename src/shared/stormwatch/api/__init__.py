@@ -1,0 +1,1 @@
+"""The HTTP edge shared by the handlers: resolver set-up, error mapping, callers, request/response shapes."""

@@ -1,0 +1,179 @@
+"""Resolver set-up shared by every HTTP handler.
+
+The one place where domain errors become HTTP answers, in the contract's shape
+`{"error": {"code", "message", "details"}}`.
+"""
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from functools import wraps
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from stormwatch.domain.errors import (
+    ConcurrentModification,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    TemporarilyUnavailable,
+    Unauthenticated,
+    UnsupportedMediaType,
+)
+from stormwatch.domain.models import Caller, Role
+from stormwatch.normalizers import field_path
+from stormwatch.settings import Settings, get_settings
+
+logger = Logger(child=True)
+
+ERROR_STATUS: dict[type[DomainError], tuple[HTTPStatus, str]] = {
+    InvalidInput: (HTTPStatus.BAD_REQUEST, "invalid_input"),
+    Unauthenticated: (HTTPStatus.UNAUTHORIZED, "unauthenticated"),
+    Forbidden: (HTTPStatus.FORBIDDEN, "forbidden"),
+    NotFound: (HTTPStatus.NOT_FOUND, "not_found"),
+    Conflict: (HTTPStatus.CONFLICT, "conflict"),
+    ConcurrentModification: (HTTPStatus.CONFLICT, "conflict"),
+    PayloadTooLarge: (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large"),
+    UnsupportedMediaType: (HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+    # 503, never 429: Alertmanager and most senders retry only 5xx.
+    TemporarilyUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "unavailable"),
+}
+
+_ORG_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+def error_body(code: str, message: str, details: Any = None) -> str:
+    return json.dumps({"error": {"code": code, "message": message, "details": details}})
+
+
+def error_response(status: HTTPStatus, code: str, message: str, details: Any = None) -> Response[str]:
+    headers = {"Retry-After": "1"} if status is HTTPStatus.SERVICE_UNAVAILABLE else None
+    return Response(
+        status_code=status.value,
+        content_type=content_types.APPLICATION_JSON,
+        body=error_body(code, message, details),
+        headers=headers,
+    )
+
+
+def json_response(status: HTTPStatus, body: Any) -> Response[str]:
+    return Response(
+        status_code=status.value, content_type=content_types.APPLICATION_JSON, body=json.dumps(body)
+    )
+
+
+def create_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+    for error_type, (status, code) in ERROR_STATUS.items():
+        app.exception_handler(error_type)(_domain_error_handler(status, code))
+    app.exception_handler(RequestValidationError)(_validation_error)
+    app.not_found(_route_not_found)
+    app.exception_handler(Exception)(_unexpected_error)
+    return app
+
+
+def _domain_error_handler(status: HTTPStatus, code: str) -> Callable[[DomainError], Response[str]]:
+    def handle(error: DomainError) -> Response[str]:
+        return error_response(status, code, error.message, error.details)
+
+    return handle
+
+
+def _validation_error(error: RequestValidationError) -> Response[str]:
+    details = [
+        {"field": field_path(str(problem["loc"][0]), problem["loc"][1:]), "problem": problem.get("msg", "")}
+        for problem in error.errors()
+    ]
+    if not details:
+        return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", "the request is not valid")
+    first = details[0]
+    message = f"{first['field']}: {first['problem']}"
+    return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", message, details)
+
+
+def _route_not_found(error: NotFoundError) -> Response[str]:
+    return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such route")
+
+
+def _unexpected_error(error: Exception) -> Response[str]:
+    logger.exception("unhandled error")
+    return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal", "internal error")
+
+
+def caller_from_claims(claims: dict[str, Any], settings: Settings) -> Caller:
+    """Org, user and roles from the JWT authorizer's claims. HTTP APIs pass every claim as a string (an
+    array as "[a b]"); Lambda proxy integrations of other kinds pass JSON values; both are read."""
+    org = claims.get(settings.org_claim)
+    user = claims.get(settings.user_claim)
+    if not isinstance(org, str) or not _ORG_ID.match(org):
+        raise Unauthenticated(f"the token has no valid {settings.org_claim!r} claim")
+    if not isinstance(user, str) or not user:
+        raise Unauthenticated(f"the token has no {settings.user_claim!r} claim")
+    raw_roles = claims.get(settings.roles_claim, [])
+    if isinstance(raw_roles, str):
+        raw_roles = raw_roles.strip().strip("[]").replace(",", " ").split()
+    known = {role.value: role for role in Role}
+    roles = frozenset(known[name] for name in raw_roles if isinstance(name, str) and name in known)
+    return Caller(org=org, user=user, roles=roles)
+
+
+def current_caller(app: APIGatewayHttpResolver) -> Caller:
+    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    claims = (authorizer.get("jwt") or {}).get("claims") or {}
+    return caller_from_claims(claims, get_settings())
+
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def guard_request(json_body: bool) -> Callable[[LambdaHandler], LambdaHandler]:
+    """Checks made on the raw event, before routing and request validation parse anything: a body over the
+    limit is 413; with `json_body`, a body declared as something other than JSON is 415 (a form-encoded
+    body would otherwise be parsed as a form and fail validation confusingly)."""
+
+    def decorate(handler: LambdaHandler) -> LambdaHandler:
+        @wraps(handler)
+        def guarded(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            limit = get_settings().max_body_bytes
+            body = event.get("body") or ""
+            size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
+            if size > limit:
+                return _raw_error(
+                    PayloadTooLarge(
+                        f"body: {size} bytes is over the limit of {limit} bytes", {"limit": limit}
+                    )
+                )
+            headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+            declared = (
+                headers.get("content-type", content_types.APPLICATION_JSON).split(";")[0].strip().lower()
+            )
+            if json_body and body and not (declared == "application/json" or declared.endswith("+json")):
+                return _raw_error(
+                    UnsupportedMediaType(
+                        f"body: send JSON with Content-Type: application/json, not {declared}"
+                    )
+                )
+            return handler(event, context)
+
+        return guarded
+
+    return decorate
+
+
+def _raw_error(error: DomainError) -> dict[str, Any]:
+    status, code = ERROR_STATUS[type(error)]
+    return {
+        "statusCode": status.value,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": error_body(code, error.message, error.details),
+        "isBase64Encoded": False,
+    }

@@ -1,0 +1,1 @@
+"""Domain rules: pure code, no AWS, no HTTP."""

@@ -1,0 +1,209 @@
+"""The domain's nouns: severities, statuses, roles, alerts, incidents, timeline events."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from stormwatch.clock import iso
+
+UtcTime = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="always")]
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse: low 1 … critical 4."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    MITIGATED = "mitigated"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_active(self) -> bool:
+        return self not in (Status.RESOLVED, Status.CANCELLED)
+
+
+ACTIVE_STATUSES = tuple(status for status in Status if status.is_active)
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    RESPONDER = "responder"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+    @property
+    def level(self) -> int:
+        return list(Role).index(self)
+
+
+class Caller(BaseModel):
+    """Who is asking, as the JWT authorizer vouched for it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    org: str
+    user: str
+    roles: frozenset[Role]
+
+    def has(self, needed: Role) -> bool:
+        return any(role.level >= needed.level for role in self.roles)
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.user}"
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class SourceUrl(BaseModel):
+    """A link out of Stormwatch: a dashboard, a runbook, a Sentry issue, a generator URL."""
+
+    type: str
+    url: str
+
+
+class Owner(BaseModel):
+    name: str | None = None
+    slack_webhook: str | None = None
+
+
+class AlertEvent(BaseModel):
+    """One alarm from one source, normalized. The input of correlation."""
+
+    source: str
+    incident_key: str
+    fingerprint: str
+    status: AlertStatus = AlertStatus.FIRING
+    severity: Severity = Severity.MEDIUM
+    title: str
+    description: str | None = None
+    service: str | None = None
+    environment: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    urls: list[SourceUrl] = Field(default_factory=list)
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    owner: Owner | None = None
+    started_at: UtcTime | None = None
+
+
+class AlertState(BaseModel):
+    """What an incident knows of one fingerprint: the counters that repeats update."""
+
+    fingerprint: str
+    status: AlertStatus
+    count: int
+    first_seen: UtcTime
+    last_seen: UtcTime
+
+
+class IncidentLink(BaseModel):
+    type: str
+    incident_id: str
+
+
+class Incident(BaseModel):
+    """The snapshot of one incident. Field names are part of the public contract."""
+
+    id: str
+    org: str
+    incident_key: str
+    title: str
+    description: str | None = None
+    status: Status = Status.OPEN
+    severity: Severity
+    service: str | None = None
+    environment: str | None = None
+    source: str
+    assignee: str | None = None
+    owner: str | None = None
+    owner_slack_webhook: str | None = None
+    alert_count: int = 0
+    first_seen: UtcTime
+    last_seen: UtcTime
+    created_at: UtcTime
+    created_by: str
+    acknowledged_at: UtcTime | None = None
+    acknowledged_by: str | None = None
+    investigating_at: UtcTime | None = None
+    mitigated_at: UtcTime | None = None
+    resolved_at: UtcTime | None = None
+    resolved_by: str | None = None
+    cancelled_at: UtcTime | None = None
+    cancelled_by: str | None = None
+    resolution_note: str | None = None
+    reopened_at: UtcTime | None = None
+    tta_seconds: float | None = None
+    ttr_seconds: float | None = None
+    escalation_level: int = 0
+    silenced_until: UtcTime | None = None
+    flapping: bool = False
+    reopen_count: int = 0
+    parent_id: str | None = None
+    previous_incident_id: str | None = None
+    # Set when a later alert opened a new incident for the same key: this one is then history.
+    superseded_by: str | None = None
+    links: list[IncidentLink] = Field(default_factory=list)
+    urls: list[SourceUrl] = Field(default_factory=list)
+    labels: dict[str, str] = Field(default_factory=dict)
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    # Keyed by the fingerprint's short hash, so a repeat can address its counters by path.
+    alerts: dict[str, AlertState] = Field(default_factory=dict)
+    version: int = 1
+    updated_at: UtcTime
+
+    @property
+    def generation(self) -> int:
+        return int(self.id.rsplit("-", 1)[1])
+
+    @property
+    def closed_at(self) -> datetime | None:
+        return self.resolved_at or self.cancelled_at
+
+    @property
+    def firing_alerts(self) -> int:
+        return sum(1 for alert in self.alerts.values() if alert.status is AlertStatus.FIRING)
+
+
+class TimelineEvent(BaseModel):
+    id: str
+    type: str
+    at: UtcTime
+    actor: str
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+def incident_id(key_hash: str, generation: int) -> str:
+    """An incident's id names its key and its generation, so a repeat firing finds it without a read."""
+    return f"{key_hash}-{generation}"
+
+
+class Integration(BaseModel):
+    """A source of alerts configured for an org; its key authenticates that source's webhook."""
+
+    id: str
+    org: str
+    source: str
+    name: str
+    created_at: UtcTime
+    reopen_window_seconds: int | None = None
+    auto_resolve: bool = True

@@ -1,0 +1,185 @@
+"""`stormwatch`: the local stack and its tools.
+
+stormwatch dev [--port 3000] [--credentials-file PATH]    run Stormwatch locally with a demo org
+stormwatch token --org ORG --user USER --role ROLE         print a development JWT
+"""
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+DEMO_ORG = "demo"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _local_environment(endpoint_url: str, table_name: str) -> None:
+    """The environment the handlers read their settings from, as the SAM template sets it on AWS; fake
+    credentials and a region so nothing can reach AWS."""
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "STORMWATCH_DYNAMODB_ENDPOINT_URL": endpoint_url,
+            "STORMWATCH_TABLE_NAME": table_name,
+            "POWERTOOLS_SERVICE_NAME": "stormwatch",
+            "POWERTOOLS_METRICS_NAMESPACE": "Stormwatch",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        }
+    )
+
+
+def create_table(client: Any, template_path: Path, table_name: str) -> None:
+    from stormwatch.local.template import Template
+
+    definition = Template(template_path).table(table_name)
+    client.create_table(**definition.create_table)
+    if definition.ttl_attribute:
+        client.update_time_to_live(
+            TableName=table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": definition.ttl_attribute},
+        )
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from stormwatch.local.dynamodb import LocalDynamoDB
+    from stormwatch.local.server import LocalApi, LocalHttpServer
+    from stormwatch.local.template import Template
+
+    template_path = Path(args.template).resolve()
+    if not template_path.is_file():
+        print(f"stormwatch dev: no template at {template_path}", file=sys.stderr)
+        return 2
+    template = Template(template_path)
+    database = LocalDynamoDB(args.host)
+    database.start()
+    table_name = "stormwatch-local"
+    _local_environment(database.endpoint_url, table_name)
+
+    from stormwatch.clock import SystemClock
+    from stormwatch.local import devjwt
+    from stormwatch.services.integrations import IntegrationAdmin
+    from stormwatch.settings import get_settings
+    from stormwatch.store.table import dynamodb_client
+    from stormwatch.wiring import integration_store
+
+    create_table(dynamodb_client(get_settings()), template_path, table_name)
+    routes = template.routes()
+    sources = sorted(
+        {route.path.rsplit("/", 1)[1] for route in routes if route.path.startswith("/v1/hooks/")}
+    )
+    admin = IntegrationAdmin(integration_store(), SystemClock())
+    keys = {source: admin.create(DEMO_ORG, source, f"demo {source}").key for source in sources}
+    dev_secret = secrets.token_urlsafe(32)
+    token = devjwt.sign(DEMO_ORG, "admin", ["admin"], dev_secret, _now(), timedelta(days=7))
+
+    api = LocalApi(routes, dev_secret, _now)
+    api.warm()
+    server = LocalHttpServer(args.host, args.port, api, verbose=args.verbose)
+    server.start()
+    credentials = {
+        "api_url": server.url,
+        "org": DEMO_ORG,
+        "admin_token": token,
+        "integration_keys": keys,
+        "dev_secret": dev_secret,
+    }
+    if args.credentials_file:
+        path = Path(args.credentials_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(credentials, indent=2) + "\n", encoding="utf-8")
+        path.chmod(0o600)
+    _print_banner(credentials, args.credentials_file)
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+    database.stop()
+    return 0
+
+
+def _print_banner(credentials: dict[str, Any], credentials_file: str | None) -> None:
+    url = credentials["api_url"]
+    lines = [
+        f"Stormwatch is running at {url}  (org: {credentials['org']})",
+        "",
+        f"Admin token (7 days):\n  {credentials['admin_token']}",
+        "",
+        "Integration keys:",
+        *(f"  {source:<14} {key}" for source, key in credentials["integration_keys"].items()),
+    ]
+    if credentials_file:
+        lines += ["", f"Written as JSON to {credentials_file}"]
+    generic = credentials["integration_keys"].get("generic")
+    if generic:
+        lines += [
+            "",
+            "Try it:",
+            f"  curl -s -X POST {url}/v1/hooks/generic -H 'Authorization: Bearer {generic}' \\",
+            '       -d \'{"route": "GET /orders", "kind": "error_rate", "severity": "critical"}\'',
+            f"  curl -s {url}/v1/incidents -H 'Authorization: Bearer {credentials['admin_token']}'",
+        ]
+    lines += ["", "Ctrl-C stops it; nothing is kept."]
+    print("\n".join(lines), flush=True)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from stormwatch.local import devjwt
+
+    secret = args.secret
+    if secret is None:
+        path = Path(args.credentials_file)
+        if not path.is_file():
+            print(f"stormwatch token: no --secret and no credentials file at {path}", file=sys.stderr)
+            return 2
+        secret = json.loads(path.read_text(encoding="utf-8"))["dev_secret"]
+    roles = args.role or ["viewer"]
+    print(devjwt.sign(args.org, args.user, roles, secret, _now(), timedelta(hours=args.ttl_hours)))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="stormwatch", description="Stormwatch's local stack and tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    dev = commands.add_parser("dev", help="run Stormwatch locally (embedded DynamoDB, HTTP API, demo org)")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    dev.add_argument("--credentials-file", help="write the URL, tokens and keys here as JSON")
+    dev.add_argument(
+        "--template", default="template.yaml", help="the SAM template to read (default: ./template.yaml)"
+    )
+    dev.add_argument("--verbose", action="store_true", help="log every request")
+    dev.set_defaults(run=_dev)
+
+    token = commands.add_parser("token", help="print a development JWT for the local stack")
+    token.add_argument("--org", required=True)
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", action="append", choices=["viewer", "responder", "lead", "admin"])
+    token.add_argument("--secret", help="the dev secret (default: read from the credentials file)")
+    token.add_argument("--credentials-file", default=".stormwatch/credentials.json")
+    token.add_argument("--ttl-hours", type=int, default=12)
+    token.set_defaults(run=_token)
+
+    args = parser.parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""The HTTP API of the local stack: routes from template.yaml, each request handed to its Lambda handler as
+the API Gateway HTTP API (payload format 2.0) event, with dev JWTs standing in for the JWT authorizer."""
+
+import base64
+import re
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from stormwatch.api.http import error_body
+from stormwatch.domain.errors import Unauthenticated
+from stormwatch.local import devjwt
+from stormwatch.local.lambdas import LocalFunction
+from stormwatch.local.template import Route
+
+# API Gateway HTTP APIs refuse bodies over 10 MB before any Lambda runs.
+MAX_GATEWAY_BODY = 10 * 1024 * 1024
+
+
+@dataclass
+class BoundRoute:
+    route: Route
+    pattern: re.Pattern[str]
+    function: LocalFunction
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    regex = ""
+    for part in re.split(r"(\{[^}]+\})", path):
+        if part.startswith("{") and part.endswith("+}"):
+            regex += f"(?P<{part[1:-2]}>.+)"
+        elif part.startswith("{"):
+            regex += f"(?P<{part[1:-1]}>[^/]+)"
+        else:
+            regex += re.escape(part)
+    return re.compile(f"^{regex}$")
+
+
+class LocalApi:
+    def __init__(self, routes: list[Route], dev_secret: str, clock: Callable[[], datetime]) -> None:
+        functions: dict[str, LocalFunction] = {}
+        self.routes: list[BoundRoute] = []
+        for route in routes:
+            function = functions.setdefault(
+                route.function, LocalFunction(route.function, route.code_dir, route.handler)
+            )
+            self.routes.append(BoundRoute(route, _path_pattern(route.path), function))
+        self.functions = functions
+        self.dev_secret = dev_secret
+        self.clock = clock
+
+    def warm(self) -> None:
+        for function in self.functions.values():
+            function.warm()
+
+    def match(self, method: str, path: str) -> tuple[BoundRoute, dict[str, str]] | None:
+        for bound in self.routes:
+            if bound.route.method != method:
+                continue
+            found = bound.pattern.match(path)
+            if found:
+                return bound, found.groupdict()
+        return None
+
+    def event(
+        self,
+        bound: BoundRoute,
+        path_parameters: dict[str, str],
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+        source_ip: str,
+        claims: dict[str, str] | None,
+    ) -> dict[str, Any]:
+        split = urlsplit(target)
+        now = self.clock()
+        query: dict[str, list[str]] = {}
+        for name, value in parse_qsl(split.query, keep_blank_values=True):
+            query.setdefault(name, []).append(value)
+        try:
+            text_body: str | None = body.decode("utf-8") if body else None
+            encoded = False
+        except UnicodeDecodeError:
+            text_body, encoded = base64.b64encode(body).decode(), True
+        route_key = f"{bound.route.method} {bound.route.path}"
+        request_context: dict[str, Any] = {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": headers.get("host", "localhost"),
+            "domainPrefix": "local",
+            "http": {
+                "method": method,
+                "path": split.path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        }
+        if claims is not None:
+            request_context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+        event: dict[str, Any] = {
+            "version": "2.0",
+            "routeKey": route_key,
+            "rawPath": split.path,
+            "rawQueryString": split.query,
+            "headers": headers,
+            "requestContext": request_context,
+            "isBase64Encoded": encoded,
+        }
+        if query:
+            event["queryStringParameters"] = {name: ",".join(values) for name, values in query.items()}
+        if path_parameters:
+            event["pathParameters"] = path_parameters
+        if text_body is not None:
+            event["body"] = text_body
+        return event
+
+    def authorize(self, headers: dict[str, str]) -> dict[str, str]:
+        scheme, _, token = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("missing bearer token: send Authorization: Bearer <JWT>")
+        claims = devjwt.verify(token.strip(), self.dev_secret, self.clock())
+        return devjwt.as_http_api_claims(claims)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    server: "LocalHttpServer"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_error(self, status: HTTPStatus, code: str, message: str) -> None:
+        self._send(status.value, {"Content-Type": "application/json"}, error_body(code, message).encode())
+
+    def _dispatch(self) -> None:
+        api = self.server.api
+        path = urlsplit(self.path).path
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_GATEWAY_BODY:
+            self.close_connection = True
+            self._send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large", "body over 10 MB")
+            return
+        body = self.rfile.read(length) if length else b""
+        if self.command == "GET" and path == "/health":
+            self._send(200, {"Content-Type": "application/json"}, b'{"status": "ok"}')
+            return
+        matched = api.match(self.command, path)
+        if matched is None:
+            self._send_error(HTTPStatus.NOT_FOUND, "not_found", f"no route for {self.command} {path}")
+            return
+        bound, path_parameters = matched
+        headers: dict[str, str] = {}
+        for name, value in self.headers.items():
+            name = name.lower()
+            headers[name] = f"{headers[name]},{value}" if name in headers else value
+        claims = None
+        if bound.route.authorized:
+            try:
+                claims = api.authorize(headers)
+            except Unauthenticated as error:
+                self._send_error(HTTPStatus.UNAUTHORIZED, "unauthenticated", error.message)
+                return
+        event = api.event(
+            bound, path_parameters, self.command, self.path, headers, body, self.client_address[0], claims
+        )
+        response = bound.function.invoke(event)
+        payload = response.get("body") or ""
+        raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
+        headers_out = dict(response.get("headers") or {})
+        for cookie in response.get("cookies") or []:
+            headers_out.setdefault("Set-Cookie", cookie)
+        self._send(int(response.get("statusCode", 200)), headers_out, raw)
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+
+class LocalHttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # Room for bursts of concurrent senders (the kernel default backlog of 5 refuses connections).
+    request_queue_size = 256
+
+    def __init__(self, host: str, port: int, api: LocalApi, verbose: bool = False) -> None:
+        super().__init__((host, port), _RequestHandler)
+        self.api = api
+        self.verbose = verbose
+        self._thread = threading.Thread(target=self.serve_forever, name="local-http", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()

@@ -1,0 +1,104 @@
+"""Reads template.yaml: the table definition to create and the HTTP routes to serve."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """Loads CloudFormation short-form tags (!Ref, !Sub, !GetAtt …) as their long form."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected node for !{suffix}", node.start_mark)
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    return {name: value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+    code_dir: Path
+    handler: str
+    authorized: bool
+
+
+@dataclass(frozen=True)
+class TableDefinition:
+    create_table: dict[str, Any]
+    ttl_attribute: str | None
+
+
+class Template:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.root = path.parent
+        with path.open(encoding="utf-8") as handle:
+            self.document: dict[str, Any] = yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506
+        self.resources: dict[str, Any] = self.document["Resources"]
+
+    def table(self, table_name: str) -> TableDefinition:
+        (properties,) = (
+            resource["Properties"]
+            for resource in self.resources.values()
+            if resource["Type"] == "AWS::DynamoDB::Table"
+        )
+        request: dict[str, Any] = {
+            "TableName": table_name,
+            "AttributeDefinitions": properties["AttributeDefinitions"],
+            "KeySchema": properties["KeySchema"],
+            "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if "GlobalSecondaryIndexes" in properties:
+            request["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
+        stream = properties.get("StreamSpecification")
+        if stream:
+            request["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": stream["StreamViewType"],
+            }
+        ttl = properties.get("TimeToLiveSpecification") or {}
+        return TableDefinition(request, ttl.get("AttributeName") if ttl.get("Enabled") else None)
+
+    def routes(self) -> list[Route]:
+        default_authorized = any(
+            (resource.get("Properties") or {}).get("Auth", {}).get("DefaultAuthorizer")
+            for resource in self.resources.values()
+            if resource["Type"] == "AWS::Serverless::HttpApi"
+        )
+        routes = []
+        for name, resource in self.resources.items():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            properties = resource["Properties"]
+            for event in (properties.get("Events") or {}).values():
+                if event["Type"] != "HttpApi":
+                    continue
+                event_properties = event["Properties"]
+                authorizer = (event_properties.get("Auth") or {}).get("Authorizer")
+                routes.append(
+                    Route(
+                        method=event_properties["Method"].upper(),
+                        path=event_properties["Path"],
+                        function=name,
+                        code_dir=self.root / properties["CodeUri"],
+                        handler=properties["Handler"],
+                        authorized=default_authorized and authorizer != "NONE",
+                    )
+                )
+        return routes

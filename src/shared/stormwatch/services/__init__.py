@@ -1,0 +1,1 @@
+"""Use cases: each public method is one thing a handler asks for. Framework-free and clock-injected."""

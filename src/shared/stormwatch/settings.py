@@ -1,0 +1,36 @@
+"""The one settings model, read once per process through `get_settings()`.
+
+Nothing else reads the environment."""
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STORMWATCH_", extra="ignore", frozen=True)
+
+    table_name: str = "stormwatch"
+    region: str = Field(
+        default="us-east-1",
+        validation_alias=AliasChoices("STORMWATCH_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
+    )
+    # Set only off AWS (the local stack, tests): where the DynamoDB API answers.
+    dynamodb_endpoint_url: str | None = None
+
+    max_body_bytes: int = 1_048_576
+    reopen_window_seconds: int = 3600
+    integration_cache_seconds: int = 60
+    list_page_max: int = 100
+    timeline_page_size: int = 50
+
+    # Where the JWT authorizer's claims carry the tenant, the user and the roles.
+    org_claim: str = "org"
+    user_claim: str = "sub"
+    roles_claim: str = "roles"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,486 @@
+"""Incidents in DynamoDB: snapshots, alert details and timeline events of one key in one partition."""
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from stormwatch.clock import iso
+from stormwatch.domain.errors import ConcurrentModification, InvalidInput, NotFound
+from stormwatch.domain.models import (
+    ACTIVE_STATUSES,
+    AlertEvent,
+    AlertStatus,
+    Incident,
+    Severity,
+    Status,
+    TimelineEvent,
+)
+from stormwatch.ids import short_hash
+from stormwatch.store.codec import Item, decode_item, encode_item, to_attr
+from stormwatch.store.keys import INCIDENT_INDEX, STATUS_INDEX, IncidentKeys
+from stormwatch.store.table import ConditionFailed, translated_errors
+
+_INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
+_CURSOR_SORT_KEY = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#([a-z2-7]{20})-[1-9][0-9]{0,8}")
+_ARCHIVED_SK = re.compile(r"G#\d{8}")
+_STORAGE_ONLY = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "severity_rank", "entity")
+# Attributes changed with arithmetic or per map entry, so concurrent writers never overwrite each other.
+_COUNTERS = ("alert_count",)
+
+
+@dataclass
+class AlertDetail:
+    fingerprint: str
+    title: str
+    severity: str
+    labels: dict[str, str]
+    started_at: str | None
+
+
+@dataclass
+class RepeatAttempt:
+    """`counted`: the repeats were applied and `incident` is the result. Otherwise `incident` is what the
+    key holds (None if nothing), for correlation to decide."""
+
+    counted: bool
+    incident: Incident | None
+
+
+@dataclass
+class IncidentPage:
+    items: list[Incident]
+    next_cursor: str | None
+
+
+@dataclass
+class IncidentDetail:
+    incident: Incident
+    alerts: list[AlertDetail]
+    timeline: list[TimelineEvent]
+
+
+class Expression:
+    """Builds an update or condition expression with placeholders for every name and value."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+    def name(self, path: str) -> str:
+        """Placeholders for a dotted document path; each part is one attribute or map key name."""
+        return ".".join(self.segment(part) for part in path.split("."))
+
+    def segment(self, name: str) -> str:
+        """A placeholder for one name, which may itself contain dots (evidence keys do)."""
+        for placeholder, known in self.names.items():
+            if known == name:
+                return placeholder
+        placeholder = f"#n{len(self.names)}"
+        self.names[placeholder] = name
+        return placeholder
+
+    def value(self, value: Any) -> str:
+        placeholder = f":v{len(self.values)}"
+        self.values[placeholder] = to_attr(value)
+        return placeholder
+
+    def request(self) -> dict[str, Any]:
+        request: dict[str, Any] = {}
+        if self.names:
+            request["ExpressionAttributeNames"] = self.names
+        if self.values:
+            request["ExpressionAttributeValues"] = self.values
+        return request
+
+
+class IncidentStore:
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    # --- ingestion -----------------------------------------------------------------------------------
+
+    def record_repeats(
+        self, org: str, key_hash: str, alerts: Sequence[AlertEvent], now: datetime
+    ) -> RepeatAttempt:
+        """Count plain repeats into the key's active incident: one UpdateItem, no read.
+
+        Its condition is `is_plain_repeat` for every alert. When it does not hold, the failed condition
+        returns the snapshot that was there, at no extra request.
+        """
+        expr = Expression()
+        now_value = expr.value(iso(now))
+        counts: dict[str, int] = {}
+        evidence: dict[str, Any] = {}
+        for alert in alerts:
+            fingerprint_key = short_hash(alert.fingerprint)
+            counts[fingerprint_key] = counts.get(fingerprint_key, 0) + 1
+            evidence.update(alert.evidence)
+        count = expr.name("alert_count")
+        sets = [f"{count} = {count} + {expr.value(len(alerts))}", f"{expr.name('last_seen')} = {now_value}"]
+        status = expr.name("status")
+        active = ", ".join(expr.value(status.value) for status in ACTIVE_STATUSES)
+        rank = max(alert.severity.rank for alert in alerts)
+        conditions = [f"{status} IN ({active})", f"{expr.name('severity_rank')} >= {expr.value(rank)}"]
+        firing = expr.value(AlertStatus.FIRING.value)
+        for fingerprint_key, repeats in counts.items():
+            path = f"alerts.{fingerprint_key}"
+            sets.append(
+                f"{expr.name(path + '.count')} = {expr.name(path + '.count')} + {expr.value(repeats)}"
+            )
+            sets.append(f"{expr.name(path + '.last_seen')} = {now_value}")
+            conditions.append(f"{expr.name(path + '.status')} = {firing}")
+        for evidence_key, value in evidence.items():
+            sets.append(f"{expr.name('evidence')}.{expr.segment(evidence_key)} = {expr.value(value)}")
+        try:
+            with translated_errors():
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key=encode_item(IncidentKeys.current(org, key_hash)),
+                    UpdateExpression="SET " + ", ".join(sets),
+                    ConditionExpression=" AND ".join(conditions),
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    **expr.request(),
+                )
+        except ConditionFailed as failed:
+            return RepeatAttempt(False, self._incident(decode_item(failed.item)) if failed.item else None)
+        return RepeatAttempt(True, self._incident(decode_item(response["Attributes"])))
+
+    def current(self, org: str, key_hash: str) -> Incident | None:
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self._table,
+                Key=encode_item(IncidentKeys.current(org, key_hash)),
+                ConsistentRead=True,
+            )
+        raw = response.get("Item")
+        return self._incident(decode_item(raw)) if raw else None
+
+    # --- writing outcomes ----------------------------------------------------------------------------
+
+    def write(
+        self,
+        stored: Incident | None,
+        incident: Incident,
+        events: Sequence[TimelineEvent],
+        joined: Sequence[AlertEvent] = (),
+        superseded: Incident | None = None,
+    ) -> None:
+        """Write a new snapshot with its events in one request, conditioned on what it was computed from.
+
+        Raises ConcurrentModification when the stored snapshot changed meanwhile (the caller re-reads).
+        """
+        operations: list[dict[str, Any]] = []
+        if superseded is not None:
+            archived = superseded.model_copy(update={"superseded_by": incident.id})
+            operations.append(self._put(self._item(archived), "attribute_not_exists(pk)"))
+            operations.append(self._put_replacing(incident, superseded))
+        elif stored is None:
+            operations.append(self._put(self._item(incident), "attribute_not_exists(pk)"))
+        else:
+            operations.append(self._update(stored, incident))
+        partition = IncidentKeys.of(incident)["pk"]
+        for event in events:
+            operations.append(self._put(self._event_item(partition, incident.generation, event)))
+        for alert in joined:
+            operations.append(self._put(self._alert_item(partition, incident.generation, alert)))
+        try:
+            with translated_errors():
+                if len(operations) == 1:
+                    self._single(operations[0])
+                else:
+                    self._client.transact_write_items(TransactItems=operations)
+        except ConditionFailed as failed:
+            raise ConcurrentModification(f"incident {incident.id} changed meanwhile") from failed
+
+    def _single(self, operation: dict[str, Any]) -> None:
+        ((kind, request),) = operation.items()
+        if kind == "Put":
+            self._client.put_item(**request)
+        else:
+            self._client.update_item(**request)
+
+    def _put(self, item: Item, condition: str | None = None) -> dict[str, Any]:
+        request: dict[str, Any] = {"TableName": self._table, "Item": encode_item(item)}
+        if condition:
+            request["ConditionExpression"] = condition
+        return {"Put": request}
+
+    def _put_replacing(self, incident: Incident, replaced: Incident) -> dict[str, Any]:
+        expr = Expression()
+        condition = (
+            f"{expr.name('id')} = {expr.value(replaced.id)} AND "
+            f"{expr.name('version')} = {expr.value(replaced.version)}"
+        )
+        put = self._put(self._item(incident), condition)
+        put["Put"].update(expr.request())
+        return put
+
+    def _update(self, stored: Incident, incident: Incident) -> dict[str, Any]:
+        """An UpdateItem that applies the difference between two snapshots of one incident.
+
+        Counters move by their difference and map entries are set one by one, so repeats counted by
+        the fast path meanwhile are kept; the version condition guards everything else.
+        """
+        before, after = self._item(stored), self._item(incident)
+        expr = Expression()
+        sets: list[str] = []
+        removes: list[str] = []
+        for attribute, value in after.items():
+            if attribute in ("pk", "sk"):
+                continue
+            previous = before.get(attribute)
+            if attribute in _COUNTERS:
+                if value != previous:
+                    name = expr.name(attribute)
+                    sets.append(f"{name} = {name} + {expr.value(value - (previous or 0))}")
+            elif attribute == "alerts":
+                sets.extend(self._alert_changes(expr, previous or {}, value))
+            elif attribute == "evidence":
+                for key, inner in value.items():
+                    if (previous or {}).get(key) != inner:
+                        sets.append(f"{expr.name('evidence')}.{expr.segment(key)} = {expr.value(inner)}")
+            elif value != previous:
+                sets.append(f"{expr.name(attribute)} = {expr.value(value)}")
+        removes.extend(expr.name(attribute) for attribute in before if attribute not in after)
+        update = "SET " + ", ".join(sets)
+        if removes:
+            update += " REMOVE " + ", ".join(removes)
+        condition = f"{expr.name('version')} = {expr.value(stored.version)}"
+        if stored.superseded_by is None:
+            condition += f" AND {expr.name('id')} = {expr.value(stored.id)}"
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": encode_item(IncidentKeys.of(stored)),
+                "UpdateExpression": update,
+                "ConditionExpression": condition,
+                **expr.request(),
+            }
+        }
+
+    @staticmethod
+    def _alert_changes(expr: Expression, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+        sets = []
+        for fingerprint_key, state in after.items():
+            known = before.get(fingerprint_key)
+            if known is None:
+                sets.append(f"{expr.name('alerts.' + fingerprint_key)} = {expr.value(state)}")
+                continue
+            for field, value in state.items():
+                if value == known.get(field):
+                    continue
+                path = expr.name(f"alerts.{fingerprint_key}.{field}")
+                if field == "count":
+                    sets.append(f"{path} = {path} + {expr.value(value - known.get(field, 0))}")
+                else:
+                    sets.append(f"{path} = {expr.value(value)}")
+        return sets
+
+    # --- reading -------------------------------------------------------------------------------------
+
+    def get(self, org: str, incident_id: str, consistent: bool = False) -> Incident:
+        match = _INCIDENT_ID.match(incident_id)
+        if match is None:
+            raise NotFound(f"incident {incident_id} not found")
+        key_hash, generation = match.group(1), int(match.group(2))
+        for key in (IncidentKeys.current(org, key_hash), IncidentKeys.archived(org, key_hash, generation)):
+            with translated_errors():
+                response = self._client.get_item(
+                    TableName=self._table, Key=encode_item(key), ConsistentRead=consistent
+                )
+            raw = response.get("Item")
+            if raw is not None:
+                incident = self._incident(decode_item(raw))
+                if incident.id == incident_id:
+                    return incident
+        raise NotFound(f"incident {incident_id} not found")
+
+    def detail(self, org: str, incident_id: str, timeline_limit: int) -> IncidentDetail:
+        incident = self.get(org, incident_id)
+        partition = IncidentKeys.of(incident)["pk"]
+        alert_items = self._query_prefix(partition, IncidentKeys.alert_prefix(incident.generation))
+        timeline_items = self._query_prefix(
+            partition,
+            IncidentKeys.timeline_prefix(incident.generation),
+            newest_first=True,
+            limit=timeline_limit,
+        )
+        alerts = [
+            AlertDetail(
+                fingerprint=item["fingerprint"],
+                title=item["title"],
+                severity=item["severity"],
+                labels=item.get("labels", {}),
+                started_at=item.get("started_at"),
+            )
+            for item in alert_items
+        ]
+        timeline = [TimelineEvent.model_validate(_strip(item)) for item in timeline_items]
+        return IncidentDetail(incident, alerts, timeline)
+
+    def list_incidents(
+        self,
+        org: str,
+        status: Status | None,
+        severities: Sequence[Severity],
+        limit: int,
+        cursor: str | None,
+    ) -> IncidentPage:
+        """Newest first. One Query on an index (per status when filtered), then one BatchGetItem."""
+        if status is None:
+            index, partition_name, partition = INCIDENT_INDEX, "gsi1pk", IncidentKeys.list_partition(org)
+        else:
+            index, partition_name, partition = (
+                STATUS_INDEX,
+                "gsi2pk",
+                IncidentKeys.status_partition(org, status),
+            )
+        sort_name = partition_name.replace("pk", "sk")
+        expr = Expression()
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": f"{expr.name(partition_name)} = {expr.value(partition)}",
+            "ScanIndexForward": False,
+        }
+        if severities:
+            listed = ", ".join(expr.value(severity.value) for severity in severities)
+            request["FilterExpression"] = f"{expr.name('severity')} IN ({listed})"
+        request.update(expr.request())
+        start = _decode_cursor(cursor, org, partition_name, partition, sort_name) if cursor else None
+        keys: list[dict[str, Any]] = []
+        # Filtering happens after DynamoDB's Limit, so a filtered page may take several Queries; each asks
+        # only for what is still missing, so the cursor always lands right after the last item returned.
+        for _ in range(10):
+            if start is not None:
+                request["ExclusiveStartKey"] = start
+            request["Limit"] = limit - len(keys)
+            with translated_errors():
+                response = self._client.query(**request)
+            keys.extend({"pk": item["pk"], "sk": item["sk"]} for item in response.get("Items", []))
+            start = response.get("LastEvaluatedKey")
+            if start is None or len(keys) >= limit:
+                break
+        incidents = self._batch_get(keys)
+        next_cursor = _encode_cursor(decode_item(start), sort_name) if start else None
+        return IncidentPage(incidents, next_cursor)
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[Incident]:
+        if not keys:
+            return []
+        found: dict[tuple[str, str], Incident] = {}
+        pending: dict[str, Any] = {self._table: {"Keys": keys}}
+        while pending:
+            with translated_errors():
+                response = self._client.batch_get_item(RequestItems=pending)
+            for raw in response.get("Responses", {}).get(self._table, []):
+                item = decode_item(raw)
+                found[(item["pk"], item["sk"])] = self._incident(item)
+            pending = response.get("UnprocessedKeys") or {}
+        ordered = (found.get((key["pk"]["S"], key["sk"]["S"])) for key in keys)
+        return [incident for incident in ordered if incident is not None]
+
+    def _query_prefix(
+        self, partition: str, prefix: str, newest_first: bool = False, limit: int | None = None
+    ) -> list[Item]:
+        expr = Expression()
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": f"{expr.name('pk')} = {expr.value(partition)} AND "
+            f"begins_with({expr.name('sk')}, {expr.value(prefix)})",
+            "ScanIndexForward": not newest_first,
+            **expr.request(),
+        }
+        if limit is not None:
+            request["Limit"] = limit
+        items: list[Item] = []
+        while True:
+            with translated_errors():
+                response = self._client.query(**request)
+            items.extend(decode_item(raw) for raw in response.get("Items", []))
+            start = response.get("LastEvaluatedKey")
+            if start is None or (limit is not None and len(items) >= limit):
+                return items
+            request["ExclusiveStartKey"] = start
+
+    # --- mapping -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _item(incident: Incident) -> Item:
+        item = incident.model_dump(mode="json", exclude_none=True)
+        item.update(IncidentKeys.of(incident))
+        item.update(IncidentKeys.index_attributes(incident))
+        item["severity_rank"] = incident.severity.rank
+        item["entity"] = "incident"
+        return item
+
+    @staticmethod
+    def _incident(item: Item) -> Incident:
+        return Incident.model_validate(_strip(item))
+
+    @staticmethod
+    def _event_item(partition: str, generation: int, event: TimelineEvent) -> Item:
+        item = event.model_dump(mode="json")
+        item.update(
+            pk=partition,
+            sk=f"{IncidentKeys.timeline_prefix(generation)}{item['at']}#{event.id}",
+            entity="event",
+        )
+        return item
+
+    @staticmethod
+    def _alert_item(partition: str, generation: int, alert: AlertEvent) -> Item:
+        item: Item = {
+            "pk": partition,
+            "sk": IncidentKeys.alert_prefix(generation) + short_hash(alert.fingerprint),
+            "entity": "alert",
+            "fingerprint": alert.fingerprint,
+            "title": alert.title,
+            "severity": alert.severity.value,
+            "labels": alert.labels,
+        }
+        if alert.started_at is not None:
+            item["started_at"] = iso(alert.started_at)
+        return item
+
+
+def _strip(item: Item) -> Item:
+    return {key: value for key, value in item.items() if key not in _STORAGE_ONLY}
+
+
+def _encode_cursor(last_key: Item, sort_name: str) -> str:
+    payload = json.dumps([last_key[sort_name], last_key["pk"], last_key["sk"]], separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(
+    cursor: str, org: str, partition_name: str, partition: str, sort_name: str
+) -> dict[str, Any]:
+    """Rebuild the start key from the cursor's position, with every key part that names an org taken from
+    the caller: a cursor from another org or another list cannot reach anything outside this list."""
+    bad = InvalidInput(
+        "cursor: not a cursor of this list; start again without it",
+        details=[{"field": "cursor", "problem": "invalid"}],
+    )
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise bad from None
+    if not (isinstance(decoded, list) and len(decoded) == 3 and all(isinstance(p, str) for p in decoded)):
+        raise bad
+    sort_key, pk, sk = decoded
+    position = _CURSOR_SORT_KEY.fullmatch(sort_key)
+    if (
+        position is None
+        or pk != IncidentKeys.partition(org, position.group(1))
+        or not (sk == IncidentKeys.CURRENT or _ARCHIVED_SK.fullmatch(sk))
+    ):
+        raise bad
+    return encode_item({partition_name: partition, sort_name: sort_key, "pk": pk, "sk": sk})

@@ -1,0 +1,84 @@
+"""Key builders, one class per stored entity. Every key that a request can reach starts with the caller's org.
+
+Layout (one table, `pk`/`sk`):
+- incident key partition `ORG#{org}#K#{key_hash}`:
+  - `CUR`: the snapshot of the key's latest incident. Repeats update it without a read, by key alone.
+  - `G#{generation}`: the snapshot of an earlier incident of the key, archived when a successor opened.
+  - `G#{generation}#A#{fingerprint_hash}`: an alert's details (labels, links), written when it first fires.
+  - `G#{generation}#T#{at}#{event_id}`: timeline events, in time order.
+- `INTKEY#{sha256(key)}` / `INTEGRATION`: an integration key's owner, found by the key's hash alone.
+- `ORG#{org}` / `INTEGRATION#{id}`: the org's list of integrations.
+
+GSIs (both project status and severity so filters run on the index, and a repeat that changes neither
+writes no index entry): gsi1 lists an org's incidents by creation time; gsi2 the same per status.
+"""
+
+from stormwatch.clock import iso
+from stormwatch.domain.models import Incident, Status
+
+INCIDENT_INDEX = "gsi1"
+STATUS_INDEX = "gsi2"
+
+
+def _generation(generation: int) -> str:
+    return f"G#{generation:08d}"
+
+
+class IncidentKeys:
+    CURRENT = "CUR"
+
+    @staticmethod
+    def partition(org: str, key_hash: str) -> str:
+        return f"ORG#{org}#K#{key_hash}"
+
+    @staticmethod
+    def current(org: str, key_hash: str) -> dict[str, str]:
+        return {"pk": IncidentKeys.partition(org, key_hash), "sk": IncidentKeys.CURRENT}
+
+    @staticmethod
+    def archived(org: str, key_hash: str, generation: int) -> dict[str, str]:
+        return {"pk": IncidentKeys.partition(org, key_hash), "sk": _generation(generation)}
+
+    @staticmethod
+    def of(incident: Incident) -> dict[str, str]:
+        """Where a snapshot lives: at the key's head until a successor archives it."""
+        key_hash = incident.id.rsplit("-", 1)[0]
+        if incident.superseded_by is None:
+            return IncidentKeys.current(incident.org, key_hash)
+        return IncidentKeys.archived(incident.org, key_hash, incident.generation)
+
+    @staticmethod
+    def alert_prefix(generation: int) -> str:
+        return f"{_generation(generation)}#A#"
+
+    @staticmethod
+    def timeline_prefix(generation: int) -> str:
+        return f"{_generation(generation)}#T#"
+
+    @staticmethod
+    def index_attributes(incident: Incident) -> dict[str, str]:
+        created = f"{iso(incident.created_at)}#{incident.id}"
+        return {
+            "gsi1pk": IncidentKeys.list_partition(incident.org),
+            "gsi1sk": created,
+            "gsi2pk": IncidentKeys.status_partition(incident.org, incident.status),
+            "gsi2sk": created,
+        }
+
+    @staticmethod
+    def list_partition(org: str) -> str:
+        return f"ORG#{org}#INC"
+
+    @staticmethod
+    def status_partition(org: str, status: Status) -> str:
+        return f"ORG#{org}#INC#{status.value}"
+
+
+class IntegrationKeys:
+    @staticmethod
+    def by_secret_hash(secret_hash: str) -> dict[str, str]:
+        return {"pk": f"INTKEY#{secret_hash}", "sk": "INTEGRATION"}
+
+    @staticmethod
+    def in_org(org: str, integration_id: str) -> dict[str, str]:
+        return {"pk": f"ORG#{org}", "sk": f"INTEGRATION#{integration_id}"}

@@ -1,0 +1,73 @@
+"""The DynamoDB client and the translation of its errors into domain errors."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from stormwatch.domain.errors import TemporarilyUnavailable
+from stormwatch.settings import Settings
+
+RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+class ConditionFailed(Exception):
+    """A conditional write found the item not as expected. `item` is what was there (None if absent)."""
+
+    def __init__(self, item: Any) -> None:
+        super().__init__("condition failed")
+        self.item = item
+
+
+@lru_cache(maxsize=4)
+def dynamodb_client(settings: Settings) -> Any:
+    return boto3.session.Session().client(
+        "dynamodb",
+        region_name=settings.region,
+        endpoint_url=settings.dynamodb_endpoint_url,
+        config=Config(
+            retries={"mode": "standard", "max_attempts": 4},
+            connect_timeout=2,
+            read_timeout=5,
+            max_pool_connections=50,
+        ),
+    )
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Throttles and transaction conflicts that outlived botocore's retries become TemporarilyUnavailable."""
+    try:
+        yield
+    except ClientError as error:
+        code = error_code(error)
+        if code in RETRYABLE_CODES:
+            raise TemporarilyUnavailable("the incident store is busy; retry shortly") from error
+        if code == "ConditionalCheckFailedException":
+            raise ConditionFailed(error.response.get("Item")) from error
+        if code == "TransactionCanceledException":
+            reasons = error.response.get("CancellationReasons", [])
+            codes = {reason.get("Code") for reason in reasons}
+            if "ConditionalCheckFailed" in codes:
+                failed = next(r for r in reasons if r.get("Code") == "ConditionalCheckFailed")
+                raise ConditionFailed(failed.get("Item")) from error
+            raise TemporarilyUnavailable("the incident store is busy; retry shortly") from error
+        raise

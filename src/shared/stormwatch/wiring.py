@@ -1,0 +1,46 @@
+"""The composition root: builds each service once per process from the settings."""
+
+from datetime import timedelta
+from functools import lru_cache
+
+from stormwatch.clock import SystemClock
+from stormwatch.services.incidents import IncidentCommands
+from stormwatch.services.ingest import IngestService
+from stormwatch.services.queries import IncidentQueries
+from stormwatch.services.webhook_auth import WebhookAuthenticator
+from stormwatch.settings import get_settings
+from stormwatch.store.incidents import IncidentStore
+from stormwatch.store.integrations import IntegrationStore
+from stormwatch.store.table import dynamodb_client
+
+
+@lru_cache(maxsize=1)
+def incident_store() -> IncidentStore:
+    settings = get_settings()
+    return IncidentStore(dynamodb_client(settings), settings.table_name)
+
+
+@lru_cache(maxsize=1)
+def integration_store() -> IntegrationStore:
+    settings = get_settings()
+    return IntegrationStore(dynamodb_client(settings), settings.table_name)
+
+
+@lru_cache(maxsize=1)
+def ingest_service() -> IngestService:
+    settings = get_settings()
+    clock = SystemClock()
+    authenticator = WebhookAuthenticator(integration_store(), clock, settings.integration_cache_seconds)
+    return IngestService(
+        authenticator, incident_store(), clock, timedelta(seconds=settings.reopen_window_seconds)
+    )
+
+
+@lru_cache(maxsize=1)
+def incident_commands() -> IncidentCommands:
+    return IncidentCommands(incident_store(), SystemClock())
+
+
+@lru_cache(maxsize=1)
+def incident_queries() -> IncidentQueries:
+    return IncidentQueries(incident_store(), get_settings().timeline_page_size)
