@@ -20,15 +20,20 @@ app = create_app()
 @app.post("/v1/hooks/<source>")
 def receive_webhook(source: str) -> Response[str]:
     event = app.current_event
-    results = ingest_service().receive(
-        source, event.get_header_value("authorization"), event.decoded_body or ""
-    )
+    results = ingest_service().receive(source, event.headers.get("authorization"), event.decoded_body or "")
     metrics.add_metric(name="AlertsReceived", unit=MetricUnit.Count, value=len(results))
     return json_response(HTTPStatus.ACCEPTED, {"results": [asdict(result) for result in results]})
 
 
+@guard_request(json_body=False)
+def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-@guard_request(json_body=False)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    response = resolve(event, context)
+    if response["statusCode"] >= 400:
+        metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
+    return response

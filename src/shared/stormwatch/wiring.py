@@ -1,17 +1,23 @@
-"""The composition root: builds each service once per process from the settings."""
+"""The composition root: builds each service once per process from the settings.
+
+`clock` is the one source of time for every service built here; tests replace it before building.
+"""
 
 from datetime import timedelta
 from functools import lru_cache
 
-from stormwatch.clock import SystemClock
+from stormwatch.clock import Clock, SystemClock
 from stormwatch.services.incidents import IncidentCommands
 from stormwatch.services.ingest import IngestService
+from stormwatch.services.integrations import IntegrationAdmin
 from stormwatch.services.queries import IncidentQueries
 from stormwatch.services.webhook_auth import WebhookAuthenticator
 from stormwatch.settings import get_settings
 from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.integrations import IntegrationStore
 from stormwatch.store.table import dynamodb_client
+
+clock: Clock = SystemClock()
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +35,6 @@ def integration_store() -> IntegrationStore:
 @lru_cache(maxsize=1)
 def ingest_service() -> IngestService:
     settings = get_settings()
-    clock = SystemClock()
     authenticator = WebhookAuthenticator(integration_store(), clock, settings.integration_cache_seconds)
     return IngestService(
         authenticator, incident_store(), clock, timedelta(seconds=settings.reopen_window_seconds)
@@ -38,9 +43,29 @@ def ingest_service() -> IngestService:
 
 @lru_cache(maxsize=1)
 def incident_commands() -> IncidentCommands:
-    return IncidentCommands(incident_store(), SystemClock())
+    return IncidentCommands(incident_store(), clock)
 
 
 @lru_cache(maxsize=1)
 def incident_queries() -> IncidentQueries:
     return IncidentQueries(incident_store(), get_settings().timeline_page_size)
+
+
+@lru_cache(maxsize=1)
+def integration_admin() -> IntegrationAdmin:
+    return IntegrationAdmin(integration_store(), clock)
+
+
+def reset() -> None:
+    """Forget every service built so far (tests, and the local stack after changing settings)."""
+    for cached in (
+        incident_store,
+        integration_store,
+        ingest_service,
+        incident_commands,
+        incident_queries,
+        integration_admin,
+        dynamodb_client,
+        get_settings,
+    ):
+        cached.cache_clear()

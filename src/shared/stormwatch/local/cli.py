@@ -69,20 +69,17 @@ def _dev(args: argparse.Namespace) -> int:
     table_name = "stormwatch-local"
     _local_environment(database.endpoint_url, table_name)
 
-    from stormwatch.clock import SystemClock
     from stormwatch.local import devjwt
-    from stormwatch.services.integrations import IntegrationAdmin
     from stormwatch.settings import get_settings
     from stormwatch.store.table import dynamodb_client
-    from stormwatch.wiring import integration_store
+    from stormwatch.wiring import integration_admin
 
     create_table(dynamodb_client(get_settings()), template_path, table_name)
     routes = template.routes()
     sources = sorted(
         {route.path.rsplit("/", 1)[1] for route in routes if route.path.startswith("/v1/hooks/")}
     )
-    admin = IntegrationAdmin(integration_store(), SystemClock())
-    keys = {source: admin.create(DEMO_ORG, source, f"demo {source}").key for source in sources}
+    keys = {source: integration_admin().create(DEMO_ORG, source, f"demo {source}").key for source in sources}
     dev_secret = secrets.token_urlsafe(32)
     token = devjwt.sign(DEMO_ORG, "admin", ["admin"], dev_secret, _now(), timedelta(days=7))
 

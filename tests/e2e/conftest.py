@@ -1,0 +1,104 @@
+"""Starts `stormwatch dev` as a user would (a separate process, on a free port) and talks HTTP to it."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.paths import ROOT
+
+
+@dataclass
+class HttpAnswer:
+    status: int
+    body: Any
+
+
+class LocalStack:
+    def __init__(self, credentials: dict[str, Any], credentials_file: Path) -> None:
+        self.url = credentials["api_url"]
+        self.credentials = credentials
+        self.credentials_file = credentials_file
+
+    def request(
+        self, method: str, path: str, body: Any = None, token: str | None = None, key: str | None = None
+    ) -> HttpAnswer:
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        if token or key:
+            request.add_header("Authorization", f"Bearer {token or key}")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return HttpAnswer(response.status, json.loads(response.read() or b"null"))
+        except urllib.error.HTTPError as error:
+            return HttpAnswer(error.code, json.loads(error.read() or b"null"))
+
+    def token(self, org: str, user: str, role: str) -> str:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "stormwatch.local.cli",
+                "token",
+                "--org",
+                org,
+                "--user",
+                user,
+                "--role",
+                role,
+                "--credentials-file",
+                str(self.credentials_file),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        return result.stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    credentials_file = tmp_path_factory.mktemp("stack") / "credentials.json"
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("STORMWATCH_")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stormwatch.local.cli",
+            "dev",
+            "--port",
+            "0",
+            "--credentials-file",
+            str(credentials_file),
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not credentials_file.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.stdout else ""
+                pytest.fail(f"stormwatch dev did not start:\n{output}")
+            time.sleep(0.1)
+        credentials = json.loads(credentials_file.read_text())
+        with urllib.request.urlopen(credentials["api_url"] + "/health", timeout=10) as response:
+            assert response.status == 200
+        yield LocalStack(credentials, credentials_file)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

@@ -1,0 +1,112 @@
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from stormwatch import wiring
+from stormwatch.local.lambdas import LocalFunction
+from tests.support.aws import local_table
+from tests.support.clock import FakeClock
+from tests.support.paths import EVENTS, ROOT
+
+
+def load_event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return event
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+class Stack:
+    """The three HTTP handlers over one moto table, with two orgs and their integration keys."""
+
+    def __init__(self, client: Any, clock: FakeClock) -> None:
+        self.client = client
+        self.clock = clock
+        self.functions = {
+            name: LocalFunction(name, ROOT / "functions" / name, "app.lambda_handler")
+            for name in ("ingest", "commands", "queries")
+        }
+        self.keys = {
+            (org, source): wiring.integration_admin().create(org, source, f"{org} {source}").key
+            for org in ("acme", "globex")
+            for source in ("generic", "alertmanager")
+        }
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Answer:
+        response = self.functions[function].invoke(event)
+        body = response.get("body")
+        return Answer(
+            response["statusCode"], json.loads(body) if body else None, response.get("headers") or {}
+        )
+
+    def hook(
+        self, name: str, org: str = "acme", body: Any = None, authorization: str | None = "key"
+    ) -> Answer:
+        """Post an ingest event from events/ingest/<name>.json, with this org's key for its source."""
+        event = load_event(f"ingest/{name}.json")
+        source = event["rawPath"].rsplit("/", 1)[1]
+        if body is not None:
+            event["body"] = body if isinstance(body, str) else json.dumps(body)
+        if authorization == "key":
+            event["headers"]["authorization"] = f"Bearer {self.keys[(org, source)]}"
+        elif authorization is None:
+            event["headers"].pop("authorization", None)
+        else:
+            event["headers"]["authorization"] = authorization
+        return self.invoke("ingest", event)
+
+    def rest(
+        self,
+        name: str,
+        org: str = "acme",
+        user: str = "alice",
+        roles: str = "[responder]",
+        incident_id: str | None = None,
+        body: Any = None,
+        query: dict[str, str] | None = None,
+    ) -> Answer:
+        """Invoke the commands or queries handler with events/<name>.json as (org, user, roles)."""
+        event = load_event(f"{name}.json")
+        event = copy.deepcopy(event)
+        claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+        claims.update(org=org, sub=user, roles=roles)
+        if incident_id is not None:
+            event["rawPath"] = event["rawPath"].replace("INCIDENT_ID", incident_id)
+            event["requestContext"]["http"]["path"] = event["rawPath"]
+            event["pathParameters"] = {"id": incident_id}
+        if body is not None:
+            event["body"] = body if isinstance(body, str) else json.dumps(body)
+        if query is not None:
+            event["queryStringParameters"] = query
+            event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
+        return self.invoke(name.split("/")[0], event)
+
+    def incident(self, incident_id: str, org: str = "acme") -> Any:
+        answer = self.rest("queries/get_incident", org=org, roles="[viewer]", incident_id=incident_id)
+        assert answer.status == 200, answer.body
+        return answer.body
+
+    def incidents(self, org: str = "acme", **query: str) -> list[Any]:
+        answer = self.rest(
+            "queries/list_incidents", org=org, roles="[viewer]", query={"limit": "100", **query}
+        )
+        assert answer.status == 200, answer.body
+        items: list[Any] = answer.body["items"]
+        return items
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    clock = FakeClock()
+    monkeypatch.setattr(wiring, "clock", clock)
+    with local_table() as client:
+        yield Stack(client, clock)

@@ -1,0 +1,94 @@
+import base64
+import json
+
+import pytest
+
+
+def fire(stack, key, severity="high", org="acme"):
+    answer = stack.hook("generic_firing", org=org, body={"incident_key": key, "severity": severity})
+    assert answer.status == 202
+    return answer.body["results"][0]["incident_id"]
+
+
+def test_the_list_is_newest_first_with_filters(stack):
+    ids = []
+    for index, severity in enumerate(["low", "critical", "high", "critical"]):
+        ids.append(fire(stack, f"key-{index}", severity))
+        stack.clock.advance(minutes=1)
+    stack.rest("commands/acknowledge", incident_id=ids[1])
+    assert [item["id"] for item in stack.incidents()] == list(reversed(ids))
+    assert [item["id"] for item in stack.incidents(status="open")] == [ids[3], ids[2], ids[0]]
+    assert [item["id"] for item in stack.incidents(severity="critical")] == [ids[3], ids[1]]
+    assert [item["id"] for item in stack.incidents(status="acknowledged", severity="critical")] == [ids[1]]
+    assert stack.incidents(status="resolved") == []
+
+
+def test_pages_follow_the_cursor_to_the_end(stack):
+    ids = []
+    for index in range(7):
+        ids.append(fire(stack, f"key-{index}"))
+        stack.clock.advance(seconds=1)
+    seen, cursor = [], None
+    while True:
+        query = {"limit": "3", **({"cursor": cursor} if cursor else {})}
+        page = stack.rest("queries/list_incidents", roles="[viewer]", query=query)
+        assert page.status == 200
+        seen += [item["id"] for item in page.body["items"]]
+        cursor = page.body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(ids))
+
+
+def test_a_filtered_page_is_filled_across_index_pages(stack):
+    for index in range(6):
+        fire(stack, f"key-{index}", "critical" if index % 3 == 0 else "low")
+        stack.clock.advance(seconds=1)
+    page = stack.rest(
+        "queries/list_incidents", roles="[viewer]", query={"severity": "critical", "limit": "2"}
+    )
+    assert [item["severity"] for item in page.body["items"]] == ["critical", "critical"]
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ({"status": "sleeping"}, "query.status"),
+        ({"severity": "urgent"}, "query.severity"),
+        ({"limit": "0"}, "query.limit"),
+        ({"limit": "101"}, "query.limit"),
+        ({"limit": "many"}, "query.limit"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+    ],
+)
+def test_bad_list_parameters_are_400_naming_the_parameter(stack, query, parameter):
+    answer = stack.rest("queries/list_incidents", roles="[viewer]", query=query)
+    assert answer.status == 400
+    assert answer.body["error"]["message"].startswith(parameter)
+
+
+def test_a_cursor_pointing_into_another_org_is_400(stack):
+    fire(stack, "a", org="acme")
+    fire(stack, "b", org="acme")
+    other = fire(stack, "c", org="globex")
+    page = stack.rest("queries/list_incidents", roles="[viewer]", query={"limit": "1"})
+    sort_key, _pk, sk = json.loads(base64.urlsafe_b64decode(page.body["next_cursor"] + "=="))
+    forged_pk = f"ORG#globex#K#{other.rsplit('-', 1)[0]}"
+    forged = base64.urlsafe_b64encode(json.dumps([sort_key, forged_pk, sk]).encode()).decode().rstrip("=")
+    answer = stack.rest("queries/list_incidents", roles="[viewer]", query={"cursor": forged})
+    assert answer.status == 400
+    globex_cursor = stack.rest(
+        "queries/list_incidents", org="globex", roles="[viewer]", query={"limit": "1"}
+    ).body["next_cursor"]
+    assert globex_cursor is None
+
+
+def test_the_detail_has_alerts_and_the_newest_timeline_first(stack):
+    incident_id = fire(stack, "db::lag", "medium")
+    stack.clock.advance(seconds=5)
+    fire(stack, "db::lag", "critical")
+    detail = stack.incident(incident_id)
+    assert detail["id"] == incident_id
+    assert [event["type"] for event in detail["timeline"]] == ["severity_changed", "alert_fired", "created"]
+    assert {"id", "type", "at", "actor", "data"} <= set(detail["timeline"][0])
+    assert detail["alerts"][0]["count"] == 2
