@@ -92,3 +92,21 @@ def test_the_detail_has_alerts_and_the_newest_timeline_first(stack):
     assert [event["type"] for event in detail["timeline"]] == ["severity_changed", "alert_fired", "created"]
     assert {"id", "type", "at", "actor", "data"} <= set(detail["timeline"][0])
     assert detail["alerts"][0]["count"] == 2
+
+
+def test_following_cursors_through_a_filtered_list_skips_nothing(stack):
+    critical = []
+    for index in range(12):
+        incident_id = fire(stack, f"key-{index}", "critical" if index % 3 == 0 else "low")
+        if index % 3 == 0:
+            critical.append(incident_id)
+        stack.clock.advance(seconds=1)
+    seen, cursor = [], None
+    for _ in range(10):
+        query = {"severity": "critical", "limit": "1", **({"cursor": cursor} if cursor else {})}
+        page = stack.rest("queries/list_incidents", roles="[viewer]", query=query).body
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(critical))

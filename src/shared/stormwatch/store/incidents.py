@@ -28,6 +28,9 @@ from stormwatch.store.table import ConditionFailed, translated_errors
 _INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
 _CURSOR_SORT_KEY = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#([a-z2-7]{20})-[1-9][0-9]{0,8}")
 _ARCHIVED_SK = re.compile(r"G#\d{8}")
+# A filtered list reads the index this many entries at a time, at most this many times per page.
+_FILTERED_READ_SIZE = 100
+_MAX_INDEX_QUERIES = 5
 _STORAGE_ONLY = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "severity_rank", "entity")
 # Attributes changed with arithmetic or per map entry, so concurrent writers never overwrite each other.
 _COUNTERS = ("alert_count",)
@@ -355,20 +358,33 @@ class IncidentStore:
             request["FilterExpression"] = f"{expr.name('severity')} IN ({listed})"
         request.update(expr.request())
         start = _decode_cursor(cursor, org, partition_name, partition, sort_name) if cursor else None
-        keys: list[dict[str, Any]] = []
-        # Filtering happens after DynamoDB's Limit, so a filtered page may take several Queries; each asks
-        # only for what is still missing, so the cursor always lands right after the last item returned.
-        for _ in range(10):
+        # Unfiltered, a Query of exactly `limit` index entries fills the page. Filtered, DynamoDB applies
+        # Limit before the filter, so entries are read a bounded page at a time; the cursor is then the key
+        # of the last entry returned, not the last one read, so nothing between them is skipped.
+        read_size = _FILTERED_READ_SIZE if severities else limit
+        kept: list[dict[str, Any]] = []
+        for _ in range(_MAX_INDEX_QUERIES):
             if start is not None:
                 request["ExclusiveStartKey"] = start
-            request["Limit"] = limit - len(keys)
+            request["Limit"] = read_size
             with translated_errors():
                 response = self._client.query(**request)
-            keys.extend({"pk": item["pk"], "sk": item["sk"]} for item in response.get("Items", []))
+            items = response.get("Items", [])
             start = response.get("LastEvaluatedKey")
-            if start is None or len(keys) >= limit:
+            needed = limit - len(kept)
+            if len(items) >= needed:
+                kept.extend(items[:needed])
+                more = len(items) > needed or start is not None
+                start = (
+                    {name: kept[-1][name] for name in ("pk", "sk", partition_name, sort_name)}
+                    if more
+                    else None
+                )
                 break
-        incidents = self._batch_get(keys)
+            kept.extend(items)
+            if start is None:
+                break
+        incidents = self._batch_get([{"pk": item["pk"], "sk": item["sk"]} for item in kept])
         next_cursor = _encode_cursor(decode_item(start), sort_name) if start else None
         return IncidentPage(incidents, next_cursor)
 

@@ -1,0 +1,168 @@
+"""DynamoDB requests and capacity units per operation (capacity from item sizes: see capacity.py).
+
+.venv/bin/python bench/dynamodb_costs.py
+"""
+
+import json
+
+import boto3
+from moto import mock_aws
+from tests.support.clock import FakeClock
+
+import _environment
+from capacity import CapacityMeter
+from stormwatch import wiring
+from stormwatch.domain.models import Caller, Role, Severity, Status
+from stormwatch.local.cli import create_table
+from stormwatch.services.incidents import NewIncident
+from stormwatch.settings import get_settings
+from stormwatch.store.table import dynamodb_client
+
+
+def alarm(route: str, severity: str = "warning", status: str = "firing") -> str:
+    return json.dumps(
+        {
+            "route": route,
+            "kind": "error_rate",
+            "severity": severity,
+            "status": status,
+            "evidence": {"error_rate": 0.071, "window": "5m", "sample": "GET /orders 500 x 412"},
+            "owner": {"owner": "payments", "slack_webhook": "https://hooks.slack.com/services/T0/B0/XXXX"},
+            "sentry_url": "https://sentry.io/organizations/acme/issues/4509/",
+        }
+    )
+
+
+def alertmanager_body(group: str, alerts: int, fingerprints: int) -> str:
+    return json.dumps(
+        {
+            "version": "4",
+            "groupKey": group,
+            "status": "firing",
+            "receiver": "stormwatch",
+            "alerts": [
+                {
+                    "status": "firing",
+                    "labels": {
+                        "alertname": "HighErrorRate",
+                        "service": "api",
+                        "severity": "critical",
+                        "pod": f"p{i % fingerprints}",
+                    },
+                    "annotations": {"summary": "5xx above 5%", "value": str(i)},
+                    "startsAt": "2026-11-22T05:27:24Z",
+                    "fingerprint": f"fp{i % fingerprints:04d}",
+                }
+                for i in range(alerts)
+            ],
+        }
+    )
+
+
+def main() -> None:
+    rows: list[tuple[str, str, str]] = []
+    clock = FakeClock()
+    wiring.clock = clock
+    with mock_aws():
+        wiring.reset()
+        settings = get_settings()
+        client = dynamodb_client(settings)
+        create_table(client, _environment.ROOT / "template.yaml", settings.table_name)
+        raw = boto3.client("dynamodb", region_name=settings.region)
+        keys = {
+            source: wiring.integration_admin().create("acme", source, source).key
+            for source in ("generic", "alertmanager")
+        }
+        meter = CapacityMeter(client, raw, settings.table_name)
+        ingest = wiring.ingest_service()
+        commands = wiring.incident_commands()
+        queries = wiring.incident_queries()
+        lead = Caller(org="acme", user="lee", roles=frozenset({Role.LEAD}))
+
+        def measure(name: str, goal: str, action) -> object:
+            meter.reset()
+            result = action()
+            rows.append((name, meter.reset().describe(), goal))
+            return result
+
+        bearer = f"Bearer {keys['generic']}"
+        measure(
+            "new incident, first webhook of a container",
+            "+1 key lookup per container per minute",
+            lambda: ingest.receive("generic", bearer, alarm("GET /warmup")),
+        )
+        (created,) = measure(
+            "new incident", "one transaction", lambda: ingest.receive("generic", bearer, alarm("GET /orders"))
+        )
+        clock.advance(seconds=10)
+        measure(
+            "repeat firing",
+            "one write, no read",
+            lambda: ingest.receive("generic", bearer, alarm("GET /orders")),
+        )
+        measure(
+            "severity rise", "", lambda: ingest.receive("generic", bearer, alarm("GET /orders", "critical"))
+        )
+        measure(
+            "resolve from the source",
+            "",
+            lambda: ingest.receive("generic", bearer, alarm("GET /orders", status="resolved")),
+        )
+        clock.advance(minutes=10)
+        measure(
+            "reopen within the window", "", lambda: ingest.receive("generic", bearer, alarm("GET /orders"))
+        )
+        measure(
+            "acknowledge (status change)",
+            "",
+            lambda: commands.set_status(lead, created.incident_id, Status.ACKNOWLEDGED, None),
+        )
+        measure(
+            "open by hand",
+            "one transaction",
+            lambda: commands.open(lead, NewIncident(title="Checkout slow", severity=Severity.HIGH)),
+        )
+        am = f"Bearer {keys['alertmanager']}"
+        ingest.receive("alertmanager", am, alertmanager_body("warm-up", alerts=1, fingerprints=1))
+        body = alertmanager_body('{}:{alertname="HighErrorRate"}', alerts=100, fingerprints=5)
+        measure(
+            "Alertmanager body: 100 alerts, 1 key, 5 fingerprints (new)",
+            "writes per key, not per alert",
+            lambda: ingest.receive("alertmanager", am, body),
+        )
+        measure(
+            "the same body again (all repeats)",
+            "writes per key, not per alert",
+            lambda: ingest.receive("alertmanager", am, body),
+        )
+
+        for index in range(60):
+            clock.advance(seconds=1)
+            ingest.receive(
+                "generic", bearer, alarm(f"GET /route/{index}", "critical" if index % 4 == 0 else "warning")
+            )
+        measure(
+            "list 50 incidents",
+            "Queries, never Scans",
+            lambda: queries.list_incidents(lead, None, [], 50, None),
+        )
+        measure("list 50 open incidents", "", lambda: queries.list_incidents(lead, Status.OPEN, [], 50, None))
+        measure(
+            "list 10 critical (index filter)",
+            "",
+            lambda: queries.list_incidents(lead, None, [Severity.CRITICAL], 10, None),
+        )
+        measure(
+            "incident detail (snapshot, alerts, timeline)",
+            "",
+            lambda: queries.detail(lead, created.incident_id),
+        )
+
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'operation':<{width}}  cost")
+    for name, cost, goal in rows:
+        print(f"{name:<{width}}  {cost}" + (f"   [goal: {goal}]" if goal else ""))
+
+
+if __name__ == "__main__":
+    main()
