@@ -160,3 +160,37 @@ def test_bad_input_changes_nothing_already_stored(stack):
         == 400
     )
     assert stack.incident(incident_id) == before
+
+
+def test_the_owners_slack_webhook_is_kept_but_never_shown(stack):
+    incident_id = stack.hook("generic_firing").body["results"][0]["incident_id"]
+    detail = stack.incident(incident_id)
+    assert "hooks.slack.com" not in json.dumps(detail)
+    assert detail["timeline"][-1]["data"]["owner"] == "payments"
+
+
+def test_a_firing_after_the_reopen_window_opens_a_successor_and_archives_the_old(stack):
+    first = stack.hook("generic_firing").body["results"][0]["incident_id"]
+    stack.clock.advance(minutes=1)
+    assert stack.hook("generic_resolved").body["results"][0]["action"] == "resolved"
+    stack.clock.advance(hours=2)
+    answer = stack.hook("generic_firing")
+    (result,) = answer.body["results"]
+    assert result["action"] == "created"
+    successor = result["incident_id"]
+    assert successor != first
+
+    old = stack.incident(first)
+    assert old["status"] == "resolved"
+    assert old["superseded_by"] == successor
+    assert old["timeline"][0]["type"] == "superseded"
+    new = stack.incident(successor)
+    assert new["previous_incident_id"] == first
+    assert new["alert_count"] == 1
+    assert {item["id"] for item in stack.incidents()} == {first, successor}
+
+    reopen = stack.rest("commands/acknowledge", incident_id=first, body={"status": "open"})
+    assert reopen.status == 409
+    assert successor in reopen.body["error"]["message"]
+    stack.clock.advance(seconds=5)
+    assert stack.hook("generic_firing").body["results"][0] == {**result, "action": "updated"}

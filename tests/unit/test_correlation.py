@@ -7,8 +7,13 @@ from tests.support.clock import FakeClock
 from tests.unit.factories import alert, opened, resolved, run
 
 
+def final_change(outcome):
+    (change,) = [change for change in outcome.changes if change.after is outcome.incident]
+    return change
+
+
 def event_types(outcome):
-    return [event.type for event in outcome.events]
+    return [event.type for event in final_change(outcome).events]
 
 
 def test_a_never_seen_key_opens_an_incident_with_its_first_alert():
@@ -23,7 +28,7 @@ def test_a_never_seen_key_opens_an_incident_with_its_first_alert():
     assert incident.alert_count == 1
     assert incident.evidence == {"rate": 0.2}
     assert incident.first_seen == incident.last_seen == clock.now()
-    assert [a.fingerprint for a in outcome.joined] == [incident.incident_key]
+    assert [a.fingerprint for a in final_change(outcome).joined] == [incident.incident_key]
 
 
 def test_a_repeat_counts_without_a_timeline_event_and_merges_evidence_over_the_old():
@@ -32,7 +37,7 @@ def test_a_repeat_counts_without_a_timeline_event_and_merges_evidence_over_the_o
     clock.advance(seconds=30)
     outcome = run(incident, [alert(evidence={"rate": 0.3})], clock.now())
     assert outcome.actions == [Action.UPDATED]
-    assert outcome.events == []
+    assert outcome.changes[0].events == []
     assert outcome.incident.alert_count == 2
     assert outcome.incident.last_seen == clock.now()
     assert outcome.incident.evidence == {"rate": 0.3, "window": "5m"}
@@ -46,11 +51,15 @@ def test_severity_only_rises_from_alerts():
     raised = run(incident, [alert(severity=Severity.CRITICAL)], clock.now())
     assert raised.incident.severity is Severity.CRITICAL
     assert event_types(raised) == ["severity_changed"]
-    assert raised.events[0].data == {"from": "medium", "to": "critical", "fingerprint": incident.incident_key}
+    assert final_change(raised).events[0].data == {
+        "from": "medium",
+        "to": "critical",
+        "fingerprint": incident.incident_key,
+    }
     assert not is_plain_repeat(incident, alert(severity=Severity.CRITICAL))
     lowered = run(raised.incident, [alert(severity=Severity.LOW)], clock.now())
     assert lowered.incident.severity is Severity.CRITICAL
-    assert lowered.events == []
+    assert lowered.changes[0].events == []
 
 
 def test_a_new_fingerprint_joins_the_active_incident_with_a_timeline_event():
@@ -93,7 +102,7 @@ def test_a_resolve_for_nothing_known_is_ignored():
     incident = opened(clock.now(), alert(fingerprint="a"))
     outcome = run(incident, [resolved(fingerprint="zzz")], clock.now())
     assert outcome.actions == [Action.IGNORED]
-    assert outcome.incident is None
+    assert outcome.changes == []
 
 
 def test_a_firing_within_the_reopen_window_reopens_the_same_incident():
@@ -108,23 +117,27 @@ def test_a_firing_within_the_reopen_window_reopens_the_same_incident():
     assert outcome.incident.status is Status.OPEN
     assert outcome.incident.reopen_count == 1
     assert outcome.incident.alert_count == 2
-    assert outcome.superseded is None
+    assert len(outcome.changes) == 1
     assert event_types(outcome) == ["reopened", "alert_fired"]
 
 
 def test_a_firing_after_the_window_opens_a_new_incident_linked_to_the_old():
     clock = FakeClock()
     incident = opened(clock.now())
-    closed = change_status(incident, Status.CANCELLED, "user:alice", clock.now(), note="noise").incident
+    closed = change_status(incident, Status.CANCELLED, "user:alice", clock.now(), note="noise").after
     clock.advance(hours=2)
     outcome = run(closed, [alert()], clock.now(), reopen_window=timedelta(hours=1))
     assert outcome.actions == [Action.CREATED]
-    assert outcome.superseded is closed
+    archived, opened_change = outcome.changes
+    assert archived.before is closed
+    assert archived.after.superseded_by == outcome.incident.id
+    assert [event.type for event in archived.events] == ["superseded"]
+    assert opened_change.replacing is closed
     assert outcome.incident.id != incident.id
     assert outcome.incident.id.endswith("-2")
     assert outcome.incident.previous_incident_id == incident.id
     assert outcome.incident.alert_count == 1
-    assert outcome.events[0].data["previous_incident_id"] == incident.id
+    assert opened_change.events[0].data["previous_incident_id"] == incident.id
 
 
 def test_a_batch_folds_in_order():
@@ -151,3 +164,26 @@ def test_a_batch_folds_in_order():
         "severity_changed",
         "alert_resolved",
     ]
+
+
+def test_replaying_the_events_of_a_sequence_rebuilds_the_snapshot():
+    from stormwatch.domain.events import replay, replayable
+
+    clock = FakeClock()
+    stored, timeline = None, []
+    steps = [
+        [alert(fingerprint="a")],
+        [alert(fingerprint="a", evidence={"x": 1})],
+        [alert(fingerprint="b", severity=Severity.CRITICAL)],
+        [resolved(fingerprint="a"), resolved(fingerprint="b")],
+        [alert(fingerprint="a")],
+    ]
+    for batch in steps:
+        clock.advance(minutes=5)
+        outcome = run(stored, batch, clock.now())
+        for change in outcome.changes:
+            timeline += change.events
+        stored = outcome.incident
+        rebuilt = replay(stored.org, stored.id, timeline)
+        assert replayable(rebuilt) == replayable(stored)
+    assert stored.reopen_count == 1

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from stormwatch.domain.errors import Conflict
+from stormwatch.domain.errors import Conflict, InvalidInput
 from stormwatch.domain.lifecycle import allowed_moves, change_status
 from stormwatch.domain.models import Status
 from tests.support.clock import FakeClock
@@ -32,11 +32,11 @@ def test_acknowledging_records_who_when_and_time_to_acknowledge():
     incident = opened(clock.now())
     clock.advance(minutes=4)
     change = change_status(incident, Status.ACKNOWLEDGED, ACTOR, clock.now())
-    assert change.incident.status is Status.ACKNOWLEDGED
-    assert change.incident.acknowledged_by == ACTOR
-    assert change.incident.acknowledged_at == clock.now()
-    assert change.incident.tta_seconds == 240
-    assert change.incident.version == incident.version + 1
+    assert change.after.status is Status.ACKNOWLEDGED
+    assert change.after.acknowledged_by == ACTOR
+    assert change.after.acknowledged_at == clock.now()
+    assert change.after.tta_seconds == 240
+    assert change.after.version == incident.version + 1
     assert [(event.type, event.data["from"], event.data["to"]) for event in change.events] == [
         ("status_changed", "open", "acknowledged")
     ]
@@ -47,7 +47,7 @@ def test_skipping_to_resolved_fills_the_skipped_timestamps():
     incident = opened(clock.now())
     clock.advance(minutes=30)
     change = change_status(incident, Status.RESOLVED, ACTOR, clock.now(), note="rolled back")
-    resolved = change.incident
+    resolved = change.after
     assert resolved.acknowledged_at == resolved.investigating_at == resolved.mitigated_at == clock.now()
     assert resolved.resolved_at == clock.now()
     assert resolved.resolved_by == ACTOR
@@ -58,7 +58,7 @@ def test_skipping_to_resolved_fills_the_skipped_timestamps():
 
 def test_a_move_that_is_not_allowed_names_the_current_status_and_the_allowed_moves():
     clock = FakeClock()
-    acknowledged = change_status(opened(clock.now()), Status.ACKNOWLEDGED, ACTOR, clock.now()).incident
+    acknowledged = change_status(opened(clock.now()), Status.ACKNOWLEDGED, ACTOR, clock.now()).after
     with pytest.raises(Conflict) as raised:
         change_status(acknowledged, Status.ACKNOWLEDGED, ACTOR, clock.now())
     assert "is acknowledged" in raised.value.message
@@ -71,10 +71,10 @@ def test_reopening_starts_a_new_cycle_and_keeps_the_first_cycle_times():
     clock = FakeClock()
     incident = opened(clock.now())
     clock.advance(minutes=10)
-    resolved = change_status(incident, Status.RESOLVED, ACTOR, clock.now(), note="fixed").incident
+    resolved = change_status(incident, Status.RESOLVED, ACTOR, clock.now(), note="fixed").after
     clock.advance(minutes=5)
     change = change_status(resolved, Status.OPEN, ACTOR, clock.now())
-    reopened = change.incident
+    reopened = change.after
     assert reopened.status is Status.OPEN
     assert reopened.reopen_count == 1
     assert reopened.resolved_at is None and reopened.acknowledged_at is None
@@ -82,7 +82,7 @@ def test_reopening_starts_a_new_cycle_and_keeps_the_first_cycle_times():
     assert (reopened.tta_seconds, reopened.ttr_seconds) == (600, 600)
     assert change.events[0].type == "reopened"
     clock.advance(minutes=1)
-    again = change_status(reopened, Status.ACKNOWLEDGED, ACTOR, clock.now()).incident
+    again = change_status(reopened, Status.ACKNOWLEDGED, ACTOR, clock.now()).after
     assert again.acknowledged_at == clock.now()
     assert again.tta_seconds == 600
 
@@ -90,16 +90,25 @@ def test_reopening_starts_a_new_cycle_and_keeps_the_first_cycle_times():
 def test_cancelling_records_who_and_why():
     clock = FakeClock()
     change = change_status(opened(clock.now()), Status.CANCELLED, ACTOR, clock.now(), note="false alarm")
-    assert change.incident.status is Status.CANCELLED
-    assert change.incident.cancelled_by == ACTOR
-    assert change.incident.resolution_note == "false alarm"
-    assert change.incident.resolved_at is None
+    assert change.after.status is Status.CANCELLED
+    assert change.after.cancelled_by == ACTOR
+    assert change.after.resolution_note == "false alarm"
+    assert change.after.resolved_at is None
 
 
 def test_a_superseded_incident_cannot_reopen():
     clock = FakeClock()
-    resolved = change_status(opened(clock.now()), Status.RESOLVED, ACTOR, clock.now()).incident
+    resolved = change_status(opened(clock.now()), Status.RESOLVED, ACTOR, clock.now(), note="fixed").after
     superseded = resolved.model_copy(update={"superseded_by": "x" * 20 + "-2"})
     with pytest.raises(Conflict) as raised:
         change_status(superseded, Status.OPEN, ACTOR, clock.now() + timedelta(minutes=1))
     assert "x" * 20 + "-2" in raised.value.message
+
+
+def test_resolving_needs_a_resolution_note():
+    clock = FakeClock()
+    incident = opened(clock.now())
+    for note in (None, "", "   "):
+        with pytest.raises(InvalidInput) as raised:
+            change_status(incident, Status.RESOLVED, ACTOR, clock.now(), note=note)
+        assert raised.value.message.startswith("body.note")

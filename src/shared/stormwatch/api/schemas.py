@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from stormwatch.domain.models import AlertState, Incident, Severity, Status
+from stormwatch.domain.models import AlertState, Incident, Severity, Status, TimelineEvent
 from stormwatch.domain.severity import lookup_severity
 from stormwatch.services.incidents import NewIncident
 from stormwatch.store.incidents import IncidentDetail
@@ -40,10 +40,18 @@ class StatusChangeBody(BaseModel):
 
 
 _INTERNAL_FIELDS = {"org", "owner_slack_webhook", "alerts"}
+# Event data that is stored for replay but is a secret to whoever reads the timeline.
+_PRIVATE_EVENT_DATA = {"owner_slack_webhook"}
 
 
 def incident_view(incident: Incident) -> dict[str, Any]:
     return incident.model_dump(mode="json", exclude=_INTERNAL_FIELDS)
+
+
+def event_view(event: TimelineEvent) -> dict[str, Any]:
+    view = event.model_dump(mode="json")
+    view["data"] = {name: value for name, value in view["data"].items() if name not in _PRIVATE_EVENT_DATA}
+    return view
 
 
 def detail_view(detail: IncidentDetail) -> dict[str, Any]:
@@ -67,5 +75,5 @@ def detail_view(detail: IncidentDetail) -> dict[str, Any]:
     return {
         **incident_view(detail.incident),
         "alerts": alerts,
-        "timeline": [event.model_dump(mode="json") for event in detail.timeline],
+        "timeline": [event_view(event) for event in detail.timeline],
     }

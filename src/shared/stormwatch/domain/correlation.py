@@ -1,12 +1,13 @@
 """Correlation: how alerts for one incident key change that key's incident.
 
 `correlate` folds a batch of alerts (all for one org and incident key) over the key's stored snapshot and
-returns the snapshot to write with the timeline events that explain it. It is pure: the store writes the
-outcome conditionally on the snapshot it was computed from, and the caller re-runs it on conflict.
+returns the changes to write with the timeline events that explain them. It is pure: the store writes
+the changes conditionally on the snapshots they were computed from, and the caller re-runs it on conflict.
 
 A plain repeat (an active incident, a fingerprint it knows as firing, no severity rise) changes only
-counters, last seen and evidence and adds no timeline event; `is_plain_repeat` states that rule, and the
-store's one-write fast path applies exactly those repeats without reading.
+counters (alert_count, last_seen, evidence, the alert's count and last_seen) and adds no timeline event;
+`is_plain_repeat` states that rule, and the store's one-write fast path applies exactly those repeats
+without reading.
 """
 
 from collections.abc import Sequence
@@ -15,18 +16,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from stormwatch.domain.errors import Conflict
+from stormwatch.domain.events import Change, apply, new_event, record
 from stormwatch.domain.lifecycle import change_status, reopen
-from stormwatch.domain.models import (
-    AlertEvent,
-    AlertState,
-    AlertStatus,
-    Incident,
-    SourceUrl,
-    Status,
-    TimelineEvent,
-    incident_id,
-)
-from stormwatch.domain.timeline import new_event
+from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Status, TimelineEvent, incident_id
 from stormwatch.ids import normalize_key, short_hash
 
 
@@ -46,14 +38,11 @@ class CorrelationPolicy:
 
 @dataclass
 class Outcome:
-    """What a batch does to its key. `incident` is None when nothing is to be written."""
+    """What a batch does to its key: the incident it ends on (None if none), the changes to write (none
+    when nothing changed), and one action per alert."""
 
-    stored: Incident | None
-    incident: Incident | None = None
-    # The stored incident closed before the reopen window: it is archived and `incident` succeeds it.
-    superseded: Incident | None = None
-    events: list[TimelineEvent] = field(default_factory=list)
-    joined: list[AlertEvent] = field(default_factory=list)
+    incident: Incident | None
+    changes: list[Change] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
 
 
@@ -72,6 +61,24 @@ def is_plain_repeat(incident: Incident, alert: AlertEvent) -> bool:
     )
 
 
+@dataclass
+class _Fold:
+    """The state of one batch while it is folded: the incident as it stands, where it came from."""
+
+    stored: Incident | None
+    state: Incident | None
+    events: list[TimelineEvent] = field(default_factory=list)
+    joined: list[AlertEvent] = field(default_factory=list)
+    archived: Change | None = None
+
+    def changes(self) -> list[Change]:
+        if self.state is None or self.state is self.stored:
+            return []
+        if self.archived is None:
+            return [Change(self.stored, self.state, self.events, self.joined)]
+        return [self.archived, Change(None, self.state, self.events, self.joined, replacing=self.stored)]
+
+
 def correlate(
     org: str,
     key_hash: str,
@@ -80,167 +87,125 @@ def correlate(
     now: datetime,
     policy: CorrelationPolicy,
 ) -> Outcome:
-    outcome = Outcome(stored=stored)
-    state = stored
+    fold = _Fold(stored=stored, state=stored)
+    actions: list[Action] = []
     for alert in alerts:
         actor = source_actor(alert.source)
-        action: Action
+        state = fold.state
         if alert.status is AlertStatus.RESOLVED:
-            state, action = _resolve_alert(state, alert, actor, now, policy, outcome)
+            actions.append(_resolve_alert(fold, alert, actor, now, policy))
         elif state is None:
-            state = _open(org, key_hash, 1, alert, actor, now, None, outcome)
-            action = Action.CREATED
+            _open(fold, org, key_hash, 1, alert, actor, now)
+            actions.append(Action.CREATED)
         elif state.status.is_active:
-            state = _absorb(state, alert, now, outcome)
-            action = Action.UPDATED
+            fold.state = _absorb(fold, state, alert, now)
+            actions.append(Action.UPDATED)
         elif state.closed_at is not None and now - state.closed_at <= policy.reopen_window:
             change = reopen(state, actor, now, reason=f"alert {alert.fingerprint} fired again")
-            outcome.events.extend(change.events)
-            state = _absorb(change.incident, alert, now, outcome)
-            action = Action.REOPENED
+            fold.events.extend(change.events)
+            fold.state = _absorb(fold, change.after, alert, now)
+            actions.append(Action.REOPENED)
         else:
-            outcome.superseded = state
-            state = _open(org, key_hash, state.generation + 1, alert, actor, now, state.id, outcome)
-            action = Action.CREATED
-        outcome.actions.append(action)
-    if state is not stored:
-        outcome.incident = state
-    return outcome
+            successor = incident_id(key_hash, state.generation + 1)
+            superseded = new_event("superseded", now, actor, {"by": successor})
+            fold.archived = Change(state, apply(state, superseded, org, state.id), [superseded])
+            _open(fold, org, key_hash, state.generation + 1, alert, actor, now, previous_id=state.id)
+            actions.append(Action.CREATED)
+    return Outcome(fold.state, fold.changes(), actions)
 
 
-def new_incident(
-    org: str,
-    key_hash: str,
-    generation: int,
-    alert: AlertEvent,
-    actor: str,
-    now: datetime,
-    previous_id: str | None,
-) -> tuple[Incident, TimelineEvent]:
-    """A fresh snapshot for `alert`'s key, before any alert is counted, and its `created` event."""
-    incident = Incident(
-        id=incident_id(key_hash, generation),
-        org=org,
-        incident_key=normalize_key(alert.incident_key),
-        title=alert.title,
-        description=alert.description,
-        severity=alert.severity,
-        service=alert.service,
-        environment=alert.environment,
-        source=alert.source,
-        owner=alert.owner.name if alert.owner else None,
-        owner_slack_webhook=alert.owner.slack_webhook if alert.owner else None,
-        first_seen=now,
-        last_seen=now,
-        created_at=now,
-        created_by=actor,
-        labels=alert.labels,
-        previous_incident_id=previous_id,
-        updated_at=now,
-    )
+def created_event(alert: AlertEvent, actor: str, now: datetime, previous_id: str | None) -> TimelineEvent:
+    """The first event of an incident: everything its snapshot starts from."""
     data: dict[str, object] = {
-        "incident_key": incident.incident_key,
-        "source": alert.source,
-        "severity": alert.severity.value,
+        "incident_key": normalize_key(alert.incident_key),
         "title": alert.title,
+        "severity": alert.severity.value,
+        "source": alert.source,
+        "labels": alert.labels,
     }
-    if previous_id:
-        data["previous_incident_id"] = previous_id
-    return incident, new_event("created", now, actor, data)
+    optional = {
+        "description": alert.description,
+        "service": alert.service,
+        "environment": alert.environment,
+        "owner": alert.owner.name if alert.owner else None,
+        "owner_slack_webhook": alert.owner.slack_webhook if alert.owner else None,
+        "previous_incident_id": previous_id,
+    }
+    data.update({name: value for name, value in optional.items() if value is not None})
+    return new_event("created", now, actor, data)
 
 
 def _open(
+    fold: _Fold,
     org: str,
     key_hash: str,
     generation: int,
     alert: AlertEvent,
     actor: str,
     now: datetime,
-    previous_id: str | None,
-    outcome: Outcome,
-) -> Incident:
-    incident, created = new_incident(org, key_hash, generation, alert, actor, now, previous_id)
-    outcome.events.append(created)
-    return _absorb(incident, alert, now, outcome)
+    previous_id: str | None = None,
+) -> None:
+    created = created_event(alert, actor, now, previous_id)
+    fold.events = [created]
+    fold.joined = []
+    fold.state = _absorb(fold, apply(None, created, org, incident_id(key_hash, generation)), alert, now)
 
 
-def _absorb(state: Incident, alert: AlertEvent, now: datetime, outcome: Outcome) -> Incident:
+def _absorb(fold: _Fold, state: Incident, alert: AlertEvent, now: datetime) -> Incident:
     """Count a firing alert into an active incident."""
     actor = source_actor(alert.source)
     fingerprint_key = short_hash(alert.fingerprint)
+    known = state.alerts.get(fingerprint_key)
+    if known is None or known.status is AlertStatus.RESOLVED:
+        data: dict[str, object] = {
+            "fingerprint": alert.fingerprint,
+            "title": alert.title,
+            "severity": alert.severity.value,
+            "urls": [url.model_dump() for url in alert.urls],
+        }
+        if known is not None:
+            data["refired"] = True
+        else:
+            fold.joined.append(alert)
+        state = record(state, new_event("alert_fired", now, actor, data), fold.events)
     alerts = dict(state.alerts)
-    known = alerts.get(fingerprint_key)
-    events: list[TimelineEvent] = []
-    urls = state.urls
-    if known is None:
-        alerts[fingerprint_key] = AlertState(
-            fingerprint=alert.fingerprint, status=AlertStatus.FIRING, count=1, first_seen=now, last_seen=now
-        )
-        events.append(new_event("alert_fired", now, actor, _alert_data(alert)))
-        outcome.joined.append(alert)
-        urls = _merge_urls(state.urls, alert.urls)
-    elif known.status is AlertStatus.RESOLVED:
-        alerts[fingerprint_key] = known.model_copy(
-            update={"status": AlertStatus.FIRING, "count": known.count + 1, "last_seen": now}
-        )
-        events.append(new_event("alert_fired", now, actor, {**_alert_data(alert), "refired": True}))
-    else:
-        alerts[fingerprint_key] = known.model_copy(update={"count": known.count + 1, "last_seen": now})
-    updates: dict[str, object] = {
-        "alerts": alerts,
-        "alert_count": state.alert_count + 1,
-        "last_seen": now,
-        "evidence": {**state.evidence, **alert.evidence},
-        "urls": urls,
-    }
+    counted = alerts[fingerprint_key]
+    alerts[fingerprint_key] = counted.model_copy(update={"count": counted.count + 1, "last_seen": now})
+    state = state.model_copy(
+        update={
+            "alerts": alerts,
+            "alert_count": state.alert_count + 1,
+            "last_seen": now,
+            "evidence": {**state.evidence, **alert.evidence},
+        }
+    )
     if alert.severity.rank > state.severity.rank:
-        updates["severity"] = alert.severity
-        events.append(
-            new_event(
-                "severity_changed",
-                now,
-                actor,
-                {"from": state.severity.value, "to": alert.severity.value, "fingerprint": alert.fingerprint},
-            )
-        )
-    if events:
-        updates.update(version=state.version + 1, updated_at=now)
-        outcome.events.extend(events)
-    return state.model_copy(update=updates)
+        data = {"from": state.severity.value, "to": alert.severity.value, "fingerprint": alert.fingerprint}
+        state = record(state, new_event("severity_changed", now, actor, data), fold.events)
+    return state
 
 
 def _resolve_alert(
-    state: Incident | None,
-    alert: AlertEvent,
-    actor: str,
-    now: datetime,
-    policy: CorrelationPolicy,
-    outcome: Outcome,
-) -> tuple[Incident | None, Action]:
+    fold: _Fold, alert: AlertEvent, actor: str, now: datetime, policy: CorrelationPolicy
+) -> Action:
+    state = fold.state
     fingerprint_key = short_hash(alert.fingerprint)
     known = state.alerts.get(fingerprint_key) if state else None
     if state is None or known is None or known.status is AlertStatus.RESOLVED:
-        return state, Action.IGNORED
-    alerts = dict(state.alerts)
-    alerts[fingerprint_key] = known.model_copy(update={"status": AlertStatus.RESOLVED, "last_seen": now})
-    state = state.model_copy(
-        update={"alerts": alerts, "version": state.version + 1, "updated_at": now, "last_seen": now}
+        return Action.IGNORED
+    state = record(
+        state, new_event("alert_resolved", now, actor, {"fingerprint": alert.fingerprint}), fold.events
     )
-    outcome.events.append(new_event("alert_resolved", now, actor, {"fingerprint": alert.fingerprint}))
-    if not (policy.auto_resolve and state.status.is_active and state.firing_alerts == 0):
-        return state, Action.UPDATED
-    change = change_status(state, Status.RESOLVED, actor, now, note="All alerts resolved at the source")
-    outcome.events.extend(change.events)
-    return change.incident, Action.RESOLVED
-
-
-def _alert_data(alert: AlertEvent) -> dict[str, object]:
-    return {"fingerprint": alert.fingerprint, "title": alert.title, "severity": alert.severity.value}
-
-
-def _merge_urls(current: list[SourceUrl], new: list[SourceUrl]) -> list[SourceUrl]:
-    seen = {url.url for url in current}
-    return [*current, *(url for url in new if url.url not in seen)]
+    alerts = dict(state.alerts)
+    alerts[fingerprint_key] = alerts[fingerprint_key].model_copy(update={"last_seen": now})
+    state = state.model_copy(update={"alerts": alerts, "last_seen": now})
+    if policy.auto_resolve and state.status.is_active and state.firing_alerts == 0:
+        change = change_status(state, Status.RESOLVED, actor, now, note="All alerts resolved at the source")
+        fold.events.extend(change.events)
+        fold.state = change.after
+        return Action.RESOLVED
+    fold.state = state
+    return Action.UPDATED
 
 
 def declare(
@@ -250,7 +215,7 @@ def declare(
     declared: AlertEvent,
     actor: str,
     now: datetime,
-) -> Outcome:
+) -> list[Change]:
     """A person opens an incident by hand. Its key may not have an active incident already; a closed one is
     succeeded (the new incident links back to it), whatever the reopen window."""
     if stored is not None and stored.status.is_active:
@@ -259,12 +224,12 @@ def declare(
             details={"incident_id": stored.id, "status": stored.status.value},
         )
     generation = stored.generation + 1 if stored is not None else 1
-    previous_id = stored.id if stored is not None else None
-    incident, created = new_incident(org, key_hash, generation, declared, actor, now, previous_id)
-    return Outcome(
-        stored=stored,
-        incident=incident,
-        superseded=stored,
-        events=[created],
-        actions=[Action.CREATED],
-    )
+    created = created_event(declared, actor, now, stored.id if stored is not None else None)
+    incident = apply(None, created, org, incident_id(key_hash, generation))
+    if stored is None:
+        return [Change(None, incident, [created])]
+    superseded = new_event("superseded", now, actor, {"by": incident.id})
+    return [
+        Change(stored, apply(stored, superseded, org, stored.id), [superseded]),
+        Change(None, incident, [created], replacing=stored),
+    ]

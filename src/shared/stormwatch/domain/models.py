@@ -117,8 +117,12 @@ class AlertState(BaseModel):
 
 
 class IncidentLink(BaseModel):
+    """A link to another incident: parent, child, duplicate_of, or duplicate (on the original)."""
+
     type: str
     incident_id: str
+    # On a parent's `child` link: the child resolves when the parent does.
+    resolve_with_parent: bool = False
 
 
 class Incident(BaseModel):

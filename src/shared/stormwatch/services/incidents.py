@@ -49,13 +49,12 @@ class IncidentCommands:
         hashed_key = key_hash(caller.org, key)
         for _ in range(MAX_ATTEMPTS):
             stored = self._incidents.current(caller.org, hashed_key)
-            outcome = declare(caller.org, hashed_key, stored, declared, caller.actor, now)
-            assert outcome.incident is not None
+            changes = declare(caller.org, hashed_key, stored, declared, caller.actor, now)
             try:
-                self._incidents.write(stored, outcome.incident, outcome.events, superseded=outcome.superseded)
+                self._incidents.commit(changes)
             except ConcurrentModification:
                 continue
-            return outcome.incident
+            return changes[-1].after
         raise TemporarilyUnavailable("the incident key kept changing; retry")
 
     def set_status(self, caller: Caller, incident_id: str, status: Status, note: str | None) -> Incident:
@@ -64,8 +63,8 @@ class IncidentCommands:
             stored = self._incidents.get(caller.org, incident_id, consistent=True)
             change = change_status(stored, status, caller.actor, self._clock.now(), note)
             try:
-                self._incidents.write(stored, change.incident, change.events)
+                self._incidents.commit([change])
             except ConcurrentModification:
                 continue
-            return change.incident
+            return change.after
         raise TemporarilyUnavailable(f"incident {incident_id} kept changing; retry")

@@ -104,14 +104,11 @@ class IngestService:
             else:
                 stored = self._incidents.current(org, hashed_key)
             outcome = correlate(org, hashed_key, stored, batch, now, policy)
-            if outcome.incident is None:
-                return outcome.actions, stored
-            try:
-                self._incidents.write(
-                    stored, outcome.incident, outcome.events, outcome.joined, outcome.superseded
-                )
-            except ConcurrentModification:
-                continue
+            if outcome.changes:
+                try:
+                    self._incidents.commit(outcome.changes)
+                except ConcurrentModification:
+                    continue
             return outcome.actions, outcome.incident
         raise TemporarilyUnavailable("too many concurrent changes to one incident; retry the delivery")
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from stormwatch.clock import iso
 from stormwatch.domain.errors import ConcurrentModification, InvalidInput, NotFound
+from stormwatch.domain.events import Change
 from stormwatch.domain.models import (
     ACTIVE_STATUSES,
     AlertEvent,
@@ -165,34 +166,23 @@ class IncidentStore:
         raw = response.get("Item")
         return self._incident(decode_item(raw)) if raw else None
 
-    # --- writing outcomes ----------------------------------------------------------------------------
+    # --- writing changes -----------------------------------------------------------------------------
 
-    def write(
-        self,
-        stored: Incident | None,
-        incident: Incident,
-        events: Sequence[TimelineEvent],
-        joined: Sequence[AlertEvent] = (),
-        superseded: Incident | None = None,
-    ) -> None:
-        """Write a new snapshot with its events in one request, conditioned on what it was computed from.
+    def commit(self, changes: Sequence[Change], extra_items: Sequence[Item] = ()) -> None:
+        """Write incident changes, their events and the extra items (outbox) in one request, each
+        snapshot conditioned on what its change was computed from.
 
-        Raises ConcurrentModification when the stored snapshot changed meanwhile (the caller re-reads).
+        Raises ConcurrentModification when any of those snapshots changed meanwhile (the caller re-reads).
         """
         operations: list[dict[str, Any]] = []
-        if superseded is not None:
-            archived = superseded.model_copy(update={"superseded_by": incident.id})
-            operations.append(self._put(self._item(archived), "attribute_not_exists(pk)"))
-            operations.append(self._put_replacing(incident, superseded))
-        elif stored is None:
-            operations.append(self._put(self._item(incident), "attribute_not_exists(pk)"))
-        else:
-            operations.append(self._update(stored, incident))
-        partition = IncidentKeys.of(incident)["pk"]
-        for event in events:
-            operations.append(self._put(self._event_item(partition, incident.generation, event)))
-        for alert in joined:
-            operations.append(self._put(self._alert_item(partition, incident.generation, alert)))
+        for change in changes:
+            operations.append(self._snapshot_write(change))
+            partition = IncidentKeys.of(change.after)["pk"]
+            for event in change.events:
+                operations.append(self._put(self._event_item(partition, change.after.generation, event)))
+            for alert in change.joined:
+                operations.append(self._put(self._alert_item(partition, change.after.generation, alert)))
+        operations.extend(self._put(item) for item in extra_items)
         try:
             with translated_errors():
                 if len(operations) == 1:
@@ -200,7 +190,19 @@ class IncidentStore:
                 else:
                     self._client.transact_write_items(TransactItems=operations)
         except ConditionFailed as failed:
-            raise ConcurrentModification(f"incident {incident.id} changed meanwhile") from failed
+            ids = ", ".join(change.after.id for change in changes)
+            raise ConcurrentModification(f"incident {ids} changed meanwhile") from failed
+
+    def _snapshot_write(self, change: Change) -> dict[str, Any]:
+        after = change.after
+        if change.before is None:
+            if change.replacing is None:
+                return self._put(self._item(after), "attribute_not_exists(pk)")
+            return self._put_replacing(after, change.replacing)
+        if IncidentKeys.of(change.before) != IncidentKeys.of(after):
+            # Archived: the snapshot moves from the key's head to its generation's own item.
+            return self._put(self._item(after), "attribute_not_exists(pk)")
+        return self._update(change.before, after)
 
     def _single(self, operation: dict[str, Any]) -> None:
         ((kind, request),) = operation.items()

@@ -1,0 +1,247 @@
+"""The timeline is the source of truth: every change of an incident's snapshot is one event, applied here.
+
+Commands and correlation build events and apply them with `apply`, and `replay` folds an incident's
+timeline through the same function, so replaying rebuilds the snapshot by construction. What events do
+not carry are the counters that repeats update without an event (a storm must stay cheap): alert_count,
+last_seen, evidence, and each alert's count and last_seen. `replayable` is the snapshot without them.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from stormwatch.clock import parse_iso
+from stormwatch.domain.models import (
+    AlertEvent,
+    AlertState,
+    AlertStatus,
+    Incident,
+    IncidentLink,
+    Severity,
+    SourceUrl,
+    Status,
+    TimelineEvent,
+)
+from stormwatch.ids import new_event_id, short_hash
+
+FORWARD = (Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.MITIGATED, Status.RESOLVED)
+
+# Events that are history only: they change no snapshot field.
+NARRATIVE_EVENTS = frozenset({"comment", "comment_edited", "comment_deleted", "notification"})
+COUNTER_FIELDS = frozenset({"alert_count", "last_seen", "evidence"})
+ALERT_COUNTER_FIELDS = frozenset({"count", "last_seen"})
+
+
+@dataclass
+class Change:
+    """One incident's move from `before` (None: it is new) to `after`, and the events that explain it.
+
+    `replacing` names the earlier incident whose place at its key's head a new incident takes.
+    `joined` are alerts whose fingerprint is new to the incident (their details are stored with it).
+    """
+
+    before: Incident | None
+    after: Incident
+    events: list[TimelineEvent] = field(default_factory=list)
+    joined: list[AlertEvent] = field(default_factory=list)
+    replacing: Incident | None = None
+
+
+def new_event(event_type: str, at: datetime, actor: str, data: dict[str, Any] | None = None) -> TimelineEvent:
+    return TimelineEvent(id=new_event_id(at), type=event_type, at=at, actor=actor, data=data or {})
+
+
+Applier = Callable[[Incident, TimelineEvent], dict[str, Any]]
+_APPLIERS: dict[str, Applier] = {}
+
+
+def _applies(event_type: str) -> Callable[[Applier], Applier]:
+    def register(applier: Applier) -> Applier:
+        _APPLIERS[event_type] = applier
+        return applier
+
+    return register
+
+
+def apply(incident: Incident | None, event: TimelineEvent, org: str, incident_id: str) -> Incident:
+    """The snapshot after `event`. Every event but a narrative one counts one version."""
+    if event.type == "created":
+        if incident is not None:
+            raise ValueError(f"incident {incident_id} exists already")
+        return _created(org, incident_id, event)
+    if incident is None:
+        raise ValueError(f"{event.type} before created")
+    if event.type in NARRATIVE_EVENTS:
+        return incident
+    updates = _APPLIERS[event.type](incident, event)
+    updates.update(version=incident.version + 1, updated_at=event.at)
+    return incident.model_copy(update=updates)
+
+
+def record(incident: Incident, event: TimelineEvent, events: list[TimelineEvent]) -> Incident:
+    """Apply `event` to an existing incident and append it to `events`."""
+    events.append(event)
+    return apply(incident, event, incident.org, incident.id)
+
+
+def replay(org: str, incident_id: str, events: Iterable[TimelineEvent]) -> Incident | None:
+    incident = None
+    for event in events:
+        incident = apply(incident, event, org, incident_id)
+    return incident
+
+
+def replayable(incident: Incident) -> dict[str, Any]:
+    """The snapshot as the timeline determines it: without repeat counters."""
+    view = incident.model_dump(mode="json", exclude=set(COUNTER_FIELDS))
+    view["alerts"] = {
+        key: {name: value for name, value in state.items() if name not in ALERT_COUNTER_FIELDS}
+        for key, state in view["alerts"].items()
+    }
+    return view
+
+
+def _created(org: str, incident_id: str, event: TimelineEvent) -> Incident:
+    data = event.data
+    return Incident(
+        id=incident_id,
+        org=org,
+        incident_key=data["incident_key"],
+        title=data["title"],
+        description=data.get("description"),
+        severity=Severity(data["severity"]),
+        service=data.get("service"),
+        environment=data.get("environment"),
+        source=data["source"],
+        owner=data.get("owner"),
+        owner_slack_webhook=data.get("owner_slack_webhook"),
+        labels=data.get("labels", {}),
+        previous_incident_id=data.get("previous_incident_id"),
+        first_seen=event.at,
+        last_seen=event.at,
+        created_at=event.at,
+        created_by=event.actor,
+        updated_at=event.at,
+    )
+
+
+@_applies("alert_fired")
+def _alert_fired(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    fingerprint = event.data["fingerprint"]
+    key = short_hash(fingerprint)
+    alerts = dict(incident.alerts)
+    known = alerts.get(key)
+    if known is None:
+        alerts[key] = AlertState(
+            fingerprint=fingerprint,
+            status=AlertStatus.FIRING,
+            count=0,
+            first_seen=event.at,
+            last_seen=event.at,
+        )
+    else:
+        alerts[key] = known.model_copy(update={"status": AlertStatus.FIRING})
+    seen = {url.url for url in incident.urls}
+    urls = [*incident.urls]
+    for raw in event.data.get("urls", []):
+        url = SourceUrl.model_validate(raw)
+        if url.url not in seen:
+            seen.add(url.url)
+            urls.append(url)
+    return {"alerts": alerts, "urls": urls}
+
+
+@_applies("alert_resolved")
+def _alert_resolved(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    key = short_hash(event.data["fingerprint"])
+    alerts = dict(incident.alerts)
+    alerts[key] = alerts[key].model_copy(update={"status": AlertStatus.RESOLVED})
+    return {"alerts": alerts}
+
+
+@_applies("severity_changed")
+def _severity_changed(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"severity": Severity(event.data["to"])}
+
+
+@_applies("status_changed")
+def _status_changed(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    """Forward moves fill every skipped step's timestamp with the move's time."""
+    target = Status(event.data["to"])
+    at, actor = event.at, event.actor
+    updates: dict[str, Any] = {"status": target}
+    if target is Status.CANCELLED:
+        updates.update(cancelled_at=at, cancelled_by=actor, resolution_note=event.data.get("note"))
+        return updates
+    reached = FORWARD.index(target)
+    if reached >= FORWARD.index(Status.ACKNOWLEDGED) and incident.acknowledged_at is None:
+        updates.update(acknowledged_at=at, acknowledged_by=actor)
+        if incident.tta_seconds is None:
+            updates["tta_seconds"] = _seconds_between(incident.created_at, at)
+    if reached >= FORWARD.index(Status.INVESTIGATING) and incident.investigating_at is None:
+        updates["investigating_at"] = at
+    if reached >= FORWARD.index(Status.MITIGATED) and incident.mitigated_at is None:
+        updates["mitigated_at"] = at
+    if target is Status.RESOLVED:
+        updates.update(resolved_at=at, resolved_by=actor, resolution_note=event.data.get("note"))
+        if incident.ttr_seconds is None:
+            updates["ttr_seconds"] = _seconds_between(incident.created_at, at)
+    return updates
+
+
+@_applies("reopened")
+def _reopened(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    """A new cycle: the cycle's timestamps clear; the first cycle's TTA and TTR stay."""
+    return {
+        "status": Status.OPEN,
+        "reopen_count": incident.reopen_count + 1,
+        "reopened_at": event.at,
+        "acknowledged_at": None,
+        "acknowledged_by": None,
+        "investigating_at": None,
+        "mitigated_at": None,
+        "resolved_at": None,
+        "resolved_by": None,
+        "cancelled_at": None,
+        "cancelled_by": None,
+        "resolution_note": None,
+        "escalation_level": 0,
+    }
+
+
+@_applies("assigned")
+def _assigned(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"assignee": event.data.get("assignee")}
+
+
+@_applies("silenced")
+def _silenced(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"silenced_until": parse_iso(event.data["until"])}
+
+
+@_applies("unsilenced")
+def _unsilenced(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"silenced_until": None}
+
+
+@_applies("linked")
+def _linked(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    link = IncidentLink(
+        type=event.data["type"],
+        incident_id=event.data["incident_id"],
+        resolve_with_parent=event.data.get("resolve_with_parent", False),
+    )
+    updates: dict[str, Any] = {"links": [*incident.links, link]}
+    if link.type == "parent":
+        updates["parent_id"] = link.incident_id
+    return updates
+
+
+@_applies("superseded")
+def _superseded(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"superseded_by": event.data["by"]}
+
+
+def _seconds_between(start: datetime, end: datetime) -> float:
+    return round((end - start).total_seconds(), 3)
