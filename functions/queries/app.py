@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from stormwatch.api.http import create_app, current_caller, json_response
-from stormwatch.api.schemas import detail_view, incident_view
+from stormwatch.api.schemas import detail_view, incident_view, member_view
 from stormwatch.domain.models import Severity, Status
-from stormwatch.wiring import incident_queries
+from stormwatch.wiring import incident_queries, member_admin
 
 logger = Logger()
 app = create_app()
@@ -36,6 +36,19 @@ def get_incident(incident_id: str) -> Response[str]:
     return json_response(
         HTTPStatus.OK, detail_view(incident_queries().detail(current_caller(app), incident_id))
     )
+
+
+@app.get("/v1/members")
+def list_members() -> Response[str]:
+    members = member_admin().list_members(current_caller(app))
+    return json_response(
+        HTTPStatus.OK, {"items": [member_view(member) for member in members], "next_cursor": None}
+    )
+
+
+@app.get("/v1/members/<handle>")
+def get_member(handle: str) -> Response[str]:
+    return json_response(HTTPStatus.OK, member_view(member_admin().get(current_caller(app), handle.lower())))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -1,5 +1,6 @@
 import copy
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -8,9 +9,19 @@ import pytest
 
 from stormwatch import wiring
 from stormwatch.local.lambdas import LocalFunction
+from stormwatch.local.server import path_pattern
+from stormwatch.local.template import Template
 from tests.support.aws import local_table
 from tests.support.clock import FakeClock
-from tests.support.paths import EVENTS, ROOT
+from tests.support.paths import EVENTS, ROOT, TEMPLATE
+
+
+@dataclass(frozen=True)
+class _Route:
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+    function: str
 
 
 def load_event(name: str) -> dict[str, Any]:
@@ -35,6 +46,10 @@ class Stack:
             name: LocalFunction(name, ROOT / "functions" / name, "app.lambda_handler")
             for name in ("ingest", "commands", "queries")
         }
+        self.routes = [
+            _Route(route.method, route.path, path_pattern(route.path), route.code_dir.name)
+            for route in Template(TEMPLATE).routes()
+        ]
         self.keys = {
             (org, source): wiring.integration_admin().create(org, source, f"{org} {source}").key
             for org in ("acme", "globex")
@@ -90,6 +105,62 @@ class Stack:
             event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
         return self.invoke(name.split("/")[0], event)
 
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        org: str = "acme",
+        user: str = "alice",
+        roles: str = "[responder]",
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Answer:
+        """Any REST route, as the HTTP API would invoke its handler: the event of events/commands/
+        acknowledge.json with another method, path, body and caller."""
+        event = load_event("commands/acknowledge.json")
+        route = next(r for r in self.routes if r.method == method and r.pattern.match(path))
+        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {route.path}"
+        event["rawPath"] = event["requestContext"]["http"]["path"] = path
+        event["requestContext"]["http"]["method"] = method
+        event["pathParameters"] = route.pattern.match(path).groupdict()
+        event["requestContext"]["authorizer"]["jwt"]["claims"].update(org=org, sub=user, roles=roles)
+        event["headers"].update(headers or {})
+        if body is None:
+            event.pop("body", None)
+        else:
+            event["body"] = body if isinstance(body, str) else json.dumps(body)
+        if query:
+            event["queryStringParameters"] = query
+            event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
+        return self.invoke(route.function, event)
+
+    def add_member(self, handle: str, org: str = "acme", **fields: Any) -> Any:
+        answer = self.call(
+            "POST",
+            "/v1/members",
+            {"handle": handle, "name": handle.title(), **fields},
+            org=org,
+            roles="[admin]",
+        )
+        assert answer.status == 201, answer.body
+        return answer.body
+
+    def fire(self, key: str, org: str = "acme", severity: str = "high") -> str:
+        answer = self.hook("generic_firing", org=org, body={"incident_key": key, "severity": severity})
+        assert answer.status == 202, answer.body
+        incident_id: str = answer.body["results"][0]["incident_id"]
+        return incident_id
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """Every notification waiting in the outbox (tests only: reads the whole table)."""
+        from stormwatch.store.codec import decode_item
+
+        items = self.client.scan(TableName="stormwatch-test")["Items"]
+        return sorted(
+            (decode_item(item) for item in items if item["sk"]["S"] == "OUTBOX"), key=lambda item: item["id"]
+        )
+
     def incident(self, incident_id: str, org: str = "acme") -> Any:
         answer = self.rest("queries/get_incident", org=org, roles="[viewer]", incident_id=incident_id)
         assert answer.status == 200, answer.body
@@ -108,5 +179,6 @@ class Stack:
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     clock = FakeClock()
     monkeypatch.setattr(wiring, "clock", clock)
+    monkeypatch.setattr(wiring, "sleep", lambda seconds: None)
     with local_table() as client:
         yield Stack(client, clock)

@@ -1,9 +1,12 @@
 """The composition root: builds each service once per process from the settings.
 
-`clock` is the one source of time for every service built here; tests replace it before building.
+`clock` is the one source of time, and `sleep` the one way to wait (retry backoff), for every service built
+here; tests replace them before building.
 Services are imported where they are built, so a handler loads only the modules its services need.
 """
 
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -16,11 +19,14 @@ if TYPE_CHECKING:
     from stormwatch.services.incidents import IncidentCommands
     from stormwatch.services.ingest import IngestService
     from stormwatch.services.integrations import IntegrationAdmin
+    from stormwatch.services.members import MemberAdmin
     from stormwatch.services.queries import IncidentQueries
     from stormwatch.store.incidents import IncidentStore
     from stormwatch.store.integrations import IntegrationStore
+    from stormwatch.store.members import MemberStore
 
 clock: Clock = SystemClock()
+sleep: Callable[[float], None] = time.sleep
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +46,14 @@ def integration_store() -> "IntegrationStore":
 
 
 @lru_cache(maxsize=1)
+def member_store() -> "MemberStore":
+    from stormwatch.store.members import MemberStore
+
+    settings = get_settings()
+    return MemberStore(dynamodb_client(settings), settings.table_name)
+
+
+@lru_cache(maxsize=1)
 def ingest_service() -> "IngestService":
     from stormwatch.services.ingest import IngestService
     from stormwatch.services.webhook_auth import WebhookAuthenticator
@@ -47,7 +61,7 @@ def ingest_service() -> "IngestService":
     settings = get_settings()
     authenticator = WebhookAuthenticator(integration_store(), clock, settings.integration_cache_seconds)
     return IngestService(
-        authenticator, incident_store(), clock, timedelta(seconds=settings.reopen_window_seconds)
+        authenticator, incident_store(), clock, timedelta(seconds=settings.reopen_window_seconds), sleep
     )
 
 
@@ -55,7 +69,7 @@ def ingest_service() -> "IngestService":
 def incident_commands() -> "IncidentCommands":
     from stormwatch.services.incidents import IncidentCommands
 
-    return IncidentCommands(incident_store(), clock)
+    return IncidentCommands(incident_store(), member_store(), clock, sleep)
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +77,13 @@ def incident_queries() -> "IncidentQueries":
     from stormwatch.services.queries import IncidentQueries
 
     return IncidentQueries(incident_store(), get_settings().timeline_page_size)
+
+
+@lru_cache(maxsize=1)
+def member_admin() -> "MemberAdmin":
+    from stormwatch.services.members import MemberAdmin
+
+    return MemberAdmin(member_store(), incident_store(), clock, sleep)
 
 
 @lru_cache(maxsize=1)
@@ -77,9 +98,11 @@ def reset() -> None:
     for cached in (
         incident_store,
         integration_store,
+        member_store,
         ingest_service,
         incident_commands,
         incident_queries,
+        member_admin,
         integration_admin,
         dynamodb_client,
         get_settings,

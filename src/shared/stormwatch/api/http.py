@@ -26,6 +26,7 @@ from stormwatch.domain.errors import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    PreconditionFailed,
     TemporarilyUnavailable,
     Unauthenticated,
     UnsupportedMediaType,
@@ -43,6 +44,7 @@ ERROR_STATUS: dict[type[DomainError], tuple[HTTPStatus, str]] = {
     NotFound: (HTTPStatus.NOT_FOUND, "not_found"),
     Conflict: (HTTPStatus.CONFLICT, "conflict"),
     ConcurrentModification: (HTTPStatus.CONFLICT, "conflict"),
+    PreconditionFailed: (HTTPStatus.PRECONDITION_FAILED, "precondition_failed"),
     PayloadTooLarge: (HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large"),
     UnsupportedMediaType: (HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
     # 503, never 429: Alertmanager and most senders retry only 5xx.
@@ -73,7 +75,10 @@ def json_response(status: HTTPStatus, body: Any) -> Response[str]:
 
 
 def create_app() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    # A response that fails its own schema is our bug: 500, never a 4xx blaming the caller.
+    app = APIGatewayHttpResolver(
+        enable_validation=True, response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR
+    )
     for error_type, (status, code) in ERROR_STATUS.items():
         app.exception_handler(error_type)(_domain_error_handler(status, code))
     app.exception_handler(RequestValidationError)(_validation_error)
@@ -131,6 +136,20 @@ def current_caller(app: APIGatewayHttpResolver) -> Caller:
     authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
     claims = (authorizer.get("jwt") or {}).get("claims") or {}
     return caller_from_claims(claims, get_settings())
+
+
+def expected_version(app: APIGatewayHttpResolver) -> int | None:
+    """The incident version an `If-Match` header names (3, "3" or W/"3"), if any."""
+    header = app.current_event.headers.get("if-match")
+    if header is None:
+        return None
+    text = header.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInput(
+            "If-Match: expected the incident's version, e.g. If-Match: 3",
+            details=[{"field": "header.If-Match", "problem": "not a version"}],
+        )
+    return int(text)
 
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]

@@ -1,10 +1,11 @@
 """Request bodies (validated by the resolver, and the source of the OpenAPI schema) and response views."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from stormwatch.domain.models import AlertState, Incident, Severity, Status, TimelineEvent
+from stormwatch.domain.members import HANDLE_PATTERN, Member
+from stormwatch.domain.models import AlertState, Incident, Role, Severity, Status, TimelineEvent
 from stormwatch.domain.severity import lookup_severity
 from stormwatch.services.incidents import NewIncident
 from stormwatch.store.incidents import IncidentDetail
@@ -17,9 +18,11 @@ def _severity_alias(value: Any) -> Any:
 SeverityInput = Annotated[Severity, BeforeValidator(_severity_alias)]
 
 
-class CreateIncidentBody(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+
+class CreateIncidentBody(Strict):
     title: str = Field(min_length=1, max_length=1024)
     severity: SeverityInput
     description: str | None = Field(default=None, max_length=16_384)
@@ -32,11 +35,65 @@ class CreateIncidentBody(BaseModel):
         return NewIncident(**self.model_dump())
 
 
-class StatusChangeBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class StatusChangeBody(Strict):
     status: Status
     note: str | None = Field(default=None, max_length=16_384)
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+Handle = Annotated[str, BeforeValidator(_lower), Field(pattern=HANDLE_PATTERN)]
+HttpsUrl = Annotated[str, Field(max_length=2048, pattern=r"^https://")]
+
+
+class SeverityBody(Strict):
+    severity: SeverityInput
+    reason: str | None = Field(default=None, max_length=4096)
+
+
+class AssignmentBody(Strict):
+    assignee: Handle | None
+
+
+class SilenceBody(Strict):
+    until: AwareDatetime
+
+
+class LinkBody(Strict):
+    type: Literal["parent", "child", "duplicate_of"]
+    incident_id: str = Field(min_length=1, max_length=64)
+    resolve_with_parent: bool = False
+
+
+class CommentBody(Strict):
+    body: str = Field(min_length=1, max_length=16_384)
+
+
+class MemberBody(Strict):
+    handle: Handle
+    name: str = Field(min_length=1, max_length=200)
+    role: Role = Role.RESPONDER
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    slack_webhook: HttpsUrl | None = None
+    webhook_url: HttpsUrl | None = None
+    webhook_secret: str | None = Field(default=None, min_length=16, max_length=256)
+
+
+class MemberPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    role: Role | None = None
+    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    slack_webhook: HttpsUrl | None = None
+    webhook_url: HttpsUrl | None = None
+    webhook_secret: str | None = Field(default=None, min_length=16, max_length=256)
+
+
+def member_view(member: Member) -> dict[str, Any]:
+    view = member.model_dump(mode="json", exclude={"webhook_secret", "removing"})
+    view["has_webhook_secret"] = member.webhook_secret is not None
+    return view
 
 
 _INTERNAL_FIELDS = {"org", "owner_slack_webhook", "alerts"}

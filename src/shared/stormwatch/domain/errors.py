@@ -40,6 +40,10 @@ class Conflict(DomainError):
     """The action does not fit the current state (a status move that is not allowed, an active duplicate)."""
 
 
+class PreconditionFailed(DomainError):
+    """The caller asked to act only on a version of the incident that is no longer current (If-Match)."""
+
+
 class ConcurrentModification(DomainError):
     """Someone else changed the item between read and write; the caller may re-read and try again."""
 

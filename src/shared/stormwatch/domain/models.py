@@ -196,6 +196,19 @@ class TimelineEvent(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class Notification(BaseModel):
+    """Something to tell a member, written to the outbox with the change it reports; the notifier
+    delivers it to the member's contact points."""
+
+    id: str
+    org: str
+    incident_id: str
+    kind: str
+    member: str
+    at: UtcTime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
 def incident_id(key_hash: str, generation: int) -> str:
     """An incident's id names its key and its generation, so a repeat firing finds it without a read."""
     return f"{key_hash}-{generation}"

@@ -30,7 +30,7 @@ class BoundRoute:
     function: LocalFunction
 
 
-def _path_pattern(path: str) -> re.Pattern[str]:
+def path_pattern(path: str) -> re.Pattern[str]:
     regex = ""
     for part in re.split(r"(\{[^}]+\})", path):
         if part.startswith("{") and part.endswith("+}"):
@@ -50,7 +50,7 @@ class LocalApi:
             function = functions.setdefault(
                 route.function, LocalFunction(route.function, route.code_dir, route.handler)
             )
-            self.routes.append(BoundRoute(route, _path_pattern(route.path), function))
+            self.routes.append(BoundRoute(route, path_pattern(route.path), function))
         self.functions = functions
         self.dev_secret = dev_secret
         self.clock = clock

@@ -8,25 +8,26 @@ group from the top, so concurrent deliveries never create a second active incide
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from stormwatch.clock import Clock
 from stormwatch.domain.correlation import Action, CorrelationPolicy, correlate
-from stormwatch.domain.errors import ConcurrentModification, InvalidInput, NotFound, TemporarilyUnavailable
+from stormwatch.domain.errors import InvalidInput, NotFound
 from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration
 from stormwatch.ids import key_hash, short_hash
 from stormwatch.normalizers import normalizer_for
 from stormwatch.normalizers.limits import MAX_EVIDENCE_KEYS
+from stormwatch.services.cascade import with_children_resolved
+from stormwatch.services.retry import retrying
 from stormwatch.services.webhook_auth import WebhookAuthenticator
 from stormwatch.store.incidents import IncidentStore
 
 # One write covers at most this many fingerprints, which keeps its expression under DynamoDB's 4 KB and its
 # transaction (snapshot, one detail item per new fingerprint, their events) far under 100 items.
 MAX_FINGERPRINTS_PER_WRITE = 10
-MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,13 @@ class IngestService:
         incidents: IncidentStore,
         clock: Clock,
         default_reopen_window: timedelta,
+        sleep: Callable[[float], None],
     ) -> None:
         self._authenticator = authenticator
         self._incidents = incidents
         self._clock = clock
         self._default_reopen_window = default_reopen_window
+        self._sleep = sleep
 
     def receive(self, source: str, authorization: str | None, body: str) -> list[AlertResult]:
         """Authenticate, parse and correlate one webhook delivery."""
@@ -95,22 +98,21 @@ class IngestService:
         self, org: str, hashed_key: str, batch: list[AlertEvent], now: datetime, policy: CorrelationPolicy
     ) -> tuple[list[Action], Incident | None]:
         all_firing = all(alert.status is AlertStatus.FIRING for alert in batch)
-        for _ in range(MAX_ATTEMPTS):
+
+        def attempt() -> tuple[list[Action], Incident | None]:
             if all_firing:
-                attempt = self._incidents.record_repeats(org, hashed_key, batch, now)
-                if attempt.counted:
-                    return [Action.UPDATED] * len(batch), attempt.incident
-                stored = attempt.incident
+                repeat = self._incidents.record_repeats(org, hashed_key, batch, now)
+                if repeat.counted:
+                    return [Action.UPDATED] * len(batch), repeat.incident
+                stored = repeat.incident
             else:
                 stored = self._incidents.current(org, hashed_key)
             outcome = correlate(org, hashed_key, stored, batch, now, policy)
             if outcome.changes:
-                try:
-                    self._incidents.commit(outcome.changes)
-                except ConcurrentModification:
-                    continue
+                self._incidents.commit(with_children_resolved(self._incidents, outcome.changes, now))
             return outcome.actions, outcome.incident
-        raise TemporarilyUnavailable("too many concurrent changes to one incident; retry the delivery")
+
+        return retrying(attempt, self._sleep, f"incident key {hashed_key}")
 
 
 def _chunks(indexes: list[int], alerts: list[AlertEvent]) -> Iterator[list[int]]:

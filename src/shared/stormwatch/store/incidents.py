@@ -17,13 +17,14 @@ from stormwatch.domain.models import (
     AlertEvent,
     AlertStatus,
     Incident,
+    Notification,
     Severity,
     Status,
     TimelineEvent,
 )
 from stormwatch.ids import short_hash
 from stormwatch.store.codec import Item, decode_item, encode_item, to_attr
-from stormwatch.store.keys import INCIDENT_INDEX, STATUS_INDEX, IncidentKeys
+from stormwatch.store.keys import ASSIGNEE_INDEX, INCIDENT_INDEX, STATUS_INDEX, IncidentKeys, OutboxKeys
 from stormwatch.store.table import ConditionFailed, translated_errors
 
 _INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
@@ -32,7 +33,18 @@ _ARCHIVED_SK = re.compile(r"G#\d{8}")
 # A filtered list reads the index this many entries at a time, at most this many times per page.
 _FILTERED_READ_SIZE = 100
 _MAX_INDEX_QUERIES = 5
-_STORAGE_ONLY = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "severity_rank", "entity")
+_STORAGE_ONLY = (
+    "pk",
+    "sk",
+    "gsi1pk",
+    "gsi1sk",
+    "gsi2pk",
+    "gsi2sk",
+    "gsi3pk",
+    "gsi3sk",
+    "severity_rank",
+    "entity",
+)
 # Attributes changed with arithmetic or per map entry, so concurrent writers never overwrite each other.
 _COUNTERS = ("alert_count",)
 
@@ -168,32 +180,42 @@ class IncidentStore:
 
     # --- writing changes -----------------------------------------------------------------------------
 
-    def commit(self, changes: Sequence[Change], extra_items: Sequence[Item] = ()) -> None:
-        """Write incident changes, their events and the extra items (outbox) in one request, each
-        snapshot conditioned on what its change was computed from.
+    def commit(
+        self,
+        changes: Sequence[Change],
+        notifications: Sequence[Notification] = (),
+        operations: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        """Write incident changes with their events, the notifications they cause (outbox) and any other
+        operations in one request, each snapshot conditioned on what its change was computed from.
 
-        Raises ConcurrentModification when any of those snapshots changed meanwhile (the caller re-reads).
+        Raises ConcurrentModification when a condition fails (the caller re-reads and decides again).
         """
-        operations: list[dict[str, Any]] = []
+        writes: list[dict[str, Any]] = []
         for change in changes:
-            operations.append(self._snapshot_write(change))
+            snapshot = self._snapshot_write(change)
+            if snapshot is not None:
+                writes.append(snapshot)
             partition = IncidentKeys.of(change.after)["pk"]
             for event in change.events:
-                operations.append(self._put(self._event_item(partition, change.after.generation, event)))
+                writes.append(self._put(self._event_item(partition, change.after.generation, event)))
             for alert in change.joined:
-                operations.append(self._put(self._alert_item(partition, change.after.generation, alert)))
-        operations.extend(self._put(item) for item in extra_items)
+                writes.append(self._put(self._alert_item(partition, change.after.generation, alert)))
+        writes.extend(self._put(_outbox_item(notification)) for notification in notifications)
+        writes.extend(operations)
+        if not writes:
+            return
         try:
             with translated_errors():
-                if len(operations) == 1:
-                    self._single(operations[0])
+                if len(writes) == 1:
+                    self._single(writes[0])
                 else:
-                    self._client.transact_write_items(TransactItems=operations)
+                    self._client.transact_write_items(TransactItems=writes)
         except ConditionFailed as failed:
             ids = ", ".join(change.after.id for change in changes)
             raise ConcurrentModification(f"incident {ids} changed meanwhile") from failed
 
-    def _snapshot_write(self, change: Change) -> dict[str, Any]:
+    def _snapshot_write(self, change: Change) -> dict[str, Any] | None:
         after = change.after
         if change.before is None:
             if change.replacing is None:
@@ -202,7 +224,55 @@ class IncidentStore:
         if IncidentKeys.of(change.before) != IncidentKeys.of(after):
             # Archived: the snapshot moves from the key's head to its generation's own item.
             return self._put(self._item(after), "attribute_not_exists(pk)")
+        if change.before is after:
+            return None
         return self._update(change.before, after)
+
+    # --- comments ------------------------------------------------------------------------------------
+
+    def comment_state(self, incident: Incident, comment_id: str) -> dict[str, Any] | None:
+        key = {
+            "pk": IncidentKeys.of(incident)["pk"],
+            "sk": IncidentKeys.comment(incident.generation, comment_id),
+        }
+        with translated_errors():
+            response = self._client.get_item(TableName=self._table, Key=encode_item(key), ConsistentRead=True)
+        raw = response.get("Item")
+        return decode_item(raw) if raw else None
+
+    def comment_created(self, incident: Incident, comment_id: str, author: str) -> dict[str, Any]:
+        item = {
+            "pk": IncidentKeys.of(incident)["pk"],
+            "sk": IncidentKeys.comment(incident.generation, comment_id),
+            "entity": "comment",
+            "author": author,
+            "deleted": False,
+            "revision": 0,
+        }
+        return self._put(item, "attribute_not_exists(pk)")
+
+    def comment_changed(
+        self, incident: Incident, comment_id: str, revision: int, deleted: bool
+    ) -> dict[str, Any]:
+        """Move a comment from `revision` (not deleted) to the next; fails if someone changed it first."""
+        key = {
+            "pk": IncidentKeys.of(incident)["pk"],
+            "sk": IncidentKeys.comment(incident.generation, comment_id),
+        }
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": encode_item(key),
+                "UpdateExpression": "SET revision = :next, deleted = :deleted",
+                "ConditionExpression": "revision = :seen AND deleted = :no",
+                "ExpressionAttributeValues": {
+                    ":next": {"N": str(revision + 1)},
+                    ":seen": {"N": str(revision)},
+                    ":deleted": {"BOOL": deleted},
+                    ":no": {"BOOL": False},
+                },
+            }
+        }
 
     def _single(self, operation: dict[str, Any]) -> None:
         ((kind, request),) = operation.items()
@@ -227,7 +297,7 @@ class IncidentStore:
         put["Put"].update(expr.request())
         return put
 
-    def _update(self, stored: Incident, incident: Incident) -> dict[str, Any]:
+    def _update(self, stored: Incident, incident: Incident) -> dict[str, Any] | None:
         """An UpdateItem that applies the difference between two snapshots of one incident.
 
         Counters move by their difference and map entries are set one by one, so repeats counted by
@@ -254,9 +324,14 @@ class IncidentStore:
             elif value != previous:
                 sets.append(f"{expr.name(attribute)} = {expr.value(value)}")
         removes.extend(expr.name(attribute) for attribute in before if attribute not in after)
-        update = "SET " + ", ".join(sets)
+        if not sets and not removes:
+            return None
+        clauses = []
+        if sets:
+            clauses.append("SET " + ", ".join(sets))
         if removes:
-            update += " REMOVE " + ", ".join(removes)
+            clauses.append("REMOVE " + ", ".join(removes))
+        update = " ".join(clauses)
         condition = f"{expr.name('version')} = {expr.value(stored.version)}"
         if stored.superseded_by is None:
             condition += f" AND {expr.name('id')} = {expr.value(stored.id)}"
@@ -306,6 +381,34 @@ class IncidentStore:
                 if incident.id == incident_id:
                     return incident
         raise NotFound(f"incident {incident_id} not found")
+
+    def timeline(self, incident: Incident) -> list[TimelineEvent]:
+        """Every event of an incident, oldest first."""
+        items = self._query_prefix(
+            IncidentKeys.of(incident)["pk"], IncidentKeys.timeline_prefix(incident.generation)
+        )
+        return [TimelineEvent.model_validate(_strip(item)) for item in items]
+
+    def assigned_active(self, org: str, handle: str) -> list[Incident]:
+        """The active incidents assigned to a member (sparse index: only assigned incidents are in it)."""
+        expr = Expression()
+        active = ", ".join(expr.value(status.value) for status in ACTIVE_STATUSES)
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": ASSIGNEE_INDEX,
+            "KeyConditionExpression": (
+                f"{expr.name('gsi3pk')} = {expr.value(IncidentKeys.assignee_partition(org, handle))}"
+            ),
+            "FilterExpression": f"{expr.name('status')} IN ({active})",
+        }
+        keys: list[dict[str, Any]] = []
+        while True:
+            with translated_errors():
+                response = self._client.query(**request, **expr.request())
+            keys.extend({"pk": item["pk"], "sk": item["sk"]} for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return self._batch_get(keys)
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def detail(self, org: str, incident_id: str, timeline_limit: int) -> IncidentDetail:
         incident = self.get(org, incident_id)
@@ -467,6 +570,17 @@ class IncidentStore:
         if alert.started_at is not None:
             item["started_at"] = iso(alert.started_at)
         return item
+
+
+# Delivered notifications are kept this long for the notifier's retries, then expire.
+OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600
+
+
+def _outbox_item(notification: Notification) -> Item:
+    item = notification.model_dump(mode="json")
+    item.update(OutboxKeys.of(notification.id), entity="outbox")
+    item["expires_at"] = int(notification.at.timestamp()) + OUTBOX_RETENTION_SECONDS
+    return item
 
 
 def _strip(item: Item) -> Item:

@@ -7,10 +7,16 @@ Layout (one table, `pk`/`sk`):
   - `G#{generation}#A#{fingerprint_hash}`: an alert's details (labels, links), written when it first fires.
   - `G#{generation}#T#{at}#{event_id}`: timeline events, in time order.
 - `INTKEY#{sha256(key)}` / `INTEGRATION`: an integration key's owner, found by the key's hash alone.
+  - `G#{generation}#C#{comment_id}`: a comment's current state (author, deleted), for edits and deletes.
+- `INTKEY#{sha256(key)}` / `INTEGRATION`: an integration key's owner, found by the key's hash alone.
 - `ORG#{org}` / `INTEGRATION#{id}`: the org's list of integrations.
+- `ORG#{org}#MEMBERS` / `MEMBER#{handle}`: the org's members.
+- `OUTBOX#{id}` / `OUTBOX`: a notification to deliver, one partition each (no hot item); it expires.
+- `IDEMPOTENCY#{key}` / `IDEMPOTENCY`: a command's first answer, for retries; it expires.
 
-GSIs (both project status and severity so filters run on the index, and a repeat that changes neither
-writes no index entry): gsi1 lists an org's incidents by creation time; gsi2 the same per status.
+GSIs (all project status and severity so filters run on the index, and a repeat that changes neither
+writes no index entry): gsi1 lists an org's incidents by creation time; gsi2 the same per status; gsi3,
+sparse, per assignee.
 """
 
 from stormwatch.clock import iso
@@ -18,6 +24,7 @@ from stormwatch.domain.models import Incident, Status
 
 INCIDENT_INDEX = "gsi1"
 STATUS_INDEX = "gsi2"
+ASSIGNEE_INDEX = "gsi3"
 
 
 def _generation(generation: int) -> str:
@@ -56,14 +63,26 @@ class IncidentKeys:
         return f"{_generation(generation)}#T#"
 
     @staticmethod
+    def comment(generation: int, comment_id: str) -> str:
+        return f"{_generation(generation)}#C#{comment_id}"
+
+    @staticmethod
     def index_attributes(incident: Incident) -> dict[str, str]:
         created = f"{iso(incident.created_at)}#{incident.id}"
-        return {
+        attributes = {
             "gsi1pk": IncidentKeys.list_partition(incident.org),
             "gsi1sk": created,
             "gsi2pk": IncidentKeys.status_partition(incident.org, incident.status),
             "gsi2sk": created,
         }
+        if incident.assignee is not None:
+            attributes["gsi3pk"] = IncidentKeys.assignee_partition(incident.org, incident.assignee)
+            attributes["gsi3sk"] = created
+        return attributes
+
+    @staticmethod
+    def assignee_partition(org: str, handle: str) -> str:
+        return f"ORG#{org}#ASSIGNEE#{handle}"
 
     @staticmethod
     def list_partition(org: str) -> str:
@@ -82,3 +101,25 @@ class IntegrationKeys:
     @staticmethod
     def in_org(org: str, integration_id: str) -> dict[str, str]:
         return {"pk": f"ORG#{org}", "sk": f"INTEGRATION#{integration_id}"}
+
+
+class MemberKeys:
+    @staticmethod
+    def partition(org: str) -> str:
+        return f"ORG#{org}#MEMBERS"
+
+    @staticmethod
+    def of(org: str, handle: str) -> dict[str, str]:
+        return {"pk": MemberKeys.partition(org), "sk": f"MEMBER#{handle}"}
+
+
+class OutboxKeys:
+    @staticmethod
+    def of(notification_id: str) -> dict[str, str]:
+        return {"pk": f"OUTBOX#{notification_id}", "sk": "OUTBOX"}
+
+
+class IdempotencyKeys:
+    @staticmethod
+    def of(idempotency_key: str) -> dict[str, str]:
+        return {"pk": f"IDEMPOTENCY#{idempotency_key}", "sk": "IDEMPOTENCY"}

@@ -1,0 +1,57 @@
+import pytest
+
+
+def test_an_admin_manages_members_and_secrets_stay_hidden(stack):
+    created = stack.add_member(
+        "Bob", email="bob@example.com", webhook_url="https://hooks.example.com/bob", webhook_secret="s" * 32
+    )
+    assert created["handle"] == "bob"
+    assert created["role"] == "responder"
+    assert created["has_webhook_secret"] is True
+    assert "webhook_secret" not in created
+
+    listed = stack.call("GET", "/v1/members", roles="[admin]").body["items"]
+    assert [member["handle"] for member in listed] == ["bob"]
+
+    patched = stack.call("PATCH", "/v1/members/bob", {"name": "Robert", "role": "lead"}, roles="[admin]")
+    assert patched.status == 200
+    assert (patched.body["name"], patched.body["role"], patched.body["email"]) == (
+        "Robert",
+        "lead",
+        "bob@example.com",
+    )
+    assert stack.call("GET", "/v1/members/bob", roles="[admin]").body["name"] == "Robert"
+
+    assert stack.call("DELETE", "/v1/members/bob", roles="[admin]").status == 204
+    assert stack.call("GET", "/v1/members/bob", roles="[admin]").status == 404
+    assert stack.call("DELETE", "/v1/members/bob", roles="[admin]").status == 404
+
+
+def test_a_handle_is_unique_per_org(stack):
+    stack.add_member("bob")
+    again = stack.call("POST", "/v1/members", {"handle": "bob", "name": "Other Bob"}, roles="[admin]")
+    assert again.status == 409
+    stack.add_member("bob", org="globex")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"handle": "Bad Handle!", "name": "x"}, "body.handle"),
+        ({"handle": "ok"}, "body.name"),
+        ({"handle": "ok", "name": "x", "role": "owner"}, "body.role"),
+        ({"handle": "ok", "name": "x", "email": "not-an-email"}, "body.email"),
+        ({"handle": "ok", "name": "x", "slack_webhook": "http://insecure"}, "body.slack_webhook"),
+    ],
+)
+def test_bad_members_are_400_naming_the_field(stack, body, field):
+    answer = stack.call("POST", "/v1/members", body, roles="[admin]")
+    assert answer.status == 400
+    assert answer.body["error"]["message"].startswith(field)
+
+
+def test_only_admins_manage_members(stack):
+    for roles in ("[viewer]", "[responder]", "[lead]"):
+        answer = stack.call("POST", "/v1/members", {"handle": "eve", "name": "Eve"}, roles=roles)
+        assert answer.status == 403
+        assert "admin" in answer.body["error"]["message"]

@@ -1,0 +1,63 @@
+"""Every REST route by every role: a role below the route's minimum is 403 naming the role needed; any
+role at or above it gets past authorization (whatever the route then answers)."""
+
+import pytest
+
+from stormwatch.local.template import Template
+from tests.support.paths import TEMPLATE
+
+ROLES = ["viewer", "responder", "lead", "admin"]
+ID = "{id}"
+
+# (method, route, body, minimum role)
+MATRIX = [
+    ("POST", "/v1/incidents", {"title": "t", "severity": "low"}, "responder"),
+    ("GET", "/v1/incidents", None, "viewer"),
+    ("GET", "/v1/incidents/{id}", None, "viewer"),
+    ("POST", "/v1/incidents/{id}/status", {"status": "acknowledged"}, "responder"),
+    ("POST", "/v1/incidents/{id}/status", {"status": "cancelled", "note": "noise"}, "lead"),
+    ("POST", "/v1/incidents/{id}/severity", {"severity": "low"}, "lead"),
+    ("POST", "/v1/incidents/{id}/assignment", {"assignee": None}, "responder"),
+    ("POST", "/v1/incidents/{id}/silence", {"until": "2026-11-22T10:00:00Z"}, "responder"),
+    ("DELETE", "/v1/incidents/{id}/silence", None, "responder"),
+    (
+        "POST",
+        "/v1/incidents/{id}/links",
+        {"type": "parent", "incident_id": "aaaaaaaaaaaaaaaaaaaa-1"},
+        "responder",
+    ),
+    (
+        "POST",
+        "/v1/incidents/{id}/links",
+        {"type": "duplicate_of", "incident_id": "aaaaaaaaaaaaaaaaaaaa-1"},
+        "lead",
+    ),
+    ("POST", "/v1/incidents/{id}/comments", {"body": "hi"}, "responder"),
+    ("PATCH", "/v1/incidents/{id}/comments/{comment_id}", {"body": "hi"}, "responder"),
+    ("DELETE", "/v1/incidents/{id}/comments/{comment_id}", None, "responder"),
+    ("POST", "/v1/members", {"handle": "newbie", "name": "New"}, "admin"),
+    ("GET", "/v1/members", None, "admin"),
+    ("GET", "/v1/members/{handle}", None, "admin"),
+    ("PATCH", "/v1/members/{handle}", {"name": "B"}, "admin"),
+    ("DELETE", "/v1/members/{handle}", None, "admin"),
+]
+
+
+def test_the_matrix_covers_every_rest_route_in_the_template():
+    rest = {(r.method, r.path) for r in Template(TEMPLATE).routes() if r.authorized}
+    assert {(method, route) for method, route, _, _ in MATRIX} == rest
+
+
+@pytest.mark.parametrize(("method", "route", "body", "minimum"), MATRIX)
+def test_each_route_allows_its_minimum_role_and_above(stack, method, route, body, minimum):
+    stack.add_member("bob")
+    incident_id = stack.fire("db::lag")
+    comment_id = stack.call("POST", f"/v1/incidents/{incident_id}/comments", {"body": "first"}).body["id"]
+    path = route.replace(ID, incident_id).replace("{comment_id}", comment_id).replace("{handle}", "bob")
+    for role in ROLES:
+        answer = stack.call(method, path, body, user="alice", roles=f"[{role}]")
+        if ROLES.index(role) < ROLES.index(minimum):
+            assert answer.status == 403, (role, answer.body)
+            assert answer.body["error"]["details"] == {"required_role": minimum}
+        else:
+            assert answer.status != 403, (role, answer.body)

@@ -1,0 +1,197 @@
+"""Stateful property test: random sequences of alarms and commands, through the real services and store.
+
+After every step, for every incident so far: replaying its stored timeline equals its stored snapshot
+(but for repeat counters, which have no events by design), and the invariants hold: timestamps in order,
+one active incident per key, resolved incidents have a note, time to acknowledge ≤ time to resolve.
+"""
+
+import contextlib
+import itertools
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from stormwatch import wiring
+from stormwatch.domain.errors import Conflict, InvalidInput, NotFound
+from stormwatch.domain.events import replay, replayable
+from stormwatch.domain.models import (
+    AlertEvent,
+    AlertStatus,
+    Caller,
+    Integration,
+    Role,
+    Severity,
+    Status,
+)
+from stormwatch.local.cli import create_table
+from stormwatch.services.incidents import NewIncident
+from stormwatch.settings import get_settings
+from tests.support.aws import local_table
+from tests.support.clock import FakeClock
+from tests.support.paths import TEMPLATE
+
+KEYS = ["db::lag", "GET /orders::error_rate", "queue::depth"]
+FINGERPRINTS = ["a", "b"]
+STATUSES = list(Status)
+SEVERITIES = list(Severity)
+_orgs = itertools.count()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def moto_table():
+    with local_table() as client:
+        yield client
+
+
+class IncidentLife(RuleBasedStateMachine):
+    @initialize()
+    def start(self):
+        settings_ = get_settings()
+        client = wiring.dynamodb_client(settings_)
+        client.delete_table(TableName=settings_.table_name)
+        create_table(client, TEMPLATE, settings_.table_name)
+        self.clock = FakeClock()
+        wiring.clock = self.clock
+        wiring.sleep = lambda seconds: None
+        wiring.reset()
+        self.org = f"org{next(_orgs)}"
+        self.lead = Caller(org=self.org, user="lee", roles=frozenset({Role.LEAD}))
+        self.integration = Integration(
+            id="int_1", org=self.org, source="generic", name="generic", created_at=self.clock.now()
+        )
+        wiring.member_admin().create(
+            Caller(org=self.org, user="root", roles=frozenset({Role.ADMIN})), {"handle": "bob", "name": "Bob"}
+        )
+        self.seen: dict[str, set[str]] = {key: set() for key in KEYS}
+
+    def _alarm(self, key: str, fingerprint: str, severity: Severity, status: AlertStatus) -> None:
+        alert = AlertEvent(
+            source="generic",
+            incident_key=key,
+            fingerprint=fingerprint,
+            severity=severity,
+            title=key,
+            status=status,
+        )
+        for result in wiring.ingest_service().ingest(self.integration, [alert]):
+            if result.incident_id:
+                self.seen[key].add(result.incident_id)
+
+    def _current(self, key: str) -> str | None:
+        return max(self.seen[key], key=lambda i: int(i.rsplit("-", 1)[1]), default=None)
+
+    @rule(
+        key=st.sampled_from(KEYS),
+        fingerprint=st.sampled_from(FINGERPRINTS),
+        severity=st.sampled_from(SEVERITIES),
+    )
+    def fire(self, key, fingerprint, severity):
+        self._alarm(key, fingerprint, severity, AlertStatus.FIRING)
+
+    @rule(key=st.sampled_from(KEYS), fingerprint=st.sampled_from(FINGERPRINTS))
+    def resolve_alert(self, key, fingerprint):
+        self._alarm(key, fingerprint, Severity.LOW, AlertStatus.RESOLVED)
+
+    @rule(minutes=st.integers(min_value=1, max_value=120))
+    def wait(self, minutes):
+        self.clock.advance(minutes=minutes)
+
+    @rule(key=st.sampled_from(KEYS), status=st.sampled_from(STATUSES), note=st.sampled_from([None, "fixed"]))
+    def move(self, key, status, note):
+        incident_id = self._current(key)
+        if incident_id is None:
+            return
+        with contextlib.suppress(Conflict, InvalidInput):
+            wiring.incident_commands().set_status(self.lead, incident_id, status, note)
+
+    @rule(key=st.sampled_from(KEYS), severity=st.sampled_from(SEVERITIES))
+    def set_severity(self, key, severity):
+        incident_id = self._current(key)
+        if incident_id is not None:
+            wiring.incident_commands().set_severity(self.lead, incident_id, severity, "judgement", None)
+
+    @rule(key=st.sampled_from(KEYS), assignee=st.sampled_from(["bob", None]))
+    def assign(self, key, assignee):
+        incident_id = self._current(key)
+        if incident_id is not None:
+            wiring.incident_commands().assign(self.lead, incident_id, assignee, None)
+
+    @rule(key=st.sampled_from(KEYS), minutes=st.integers(min_value=1, max_value=600))
+    def silence(self, key, minutes):
+        incident_id = self._current(key)
+        if incident_id is None:
+            return
+        with contextlib.suppress(Conflict):
+            until = self.clock.now() + timedelta(minutes=minutes)
+            wiring.incident_commands().silence(self.lead, incident_id, until, None)
+
+    @rule(
+        child=st.sampled_from(KEYS),
+        parent=st.sampled_from(KEYS),
+        kind=st.sampled_from(["parent", "duplicate_of"]),
+        follow=st.booleans(),
+    )
+    def link(self, child, parent, kind, follow):
+        child_id, parent_id = self._current(child), self._current(parent)
+        if child_id is None or parent_id is None:
+            return
+        with contextlib.suppress(Conflict, InvalidInput, NotFound):
+            wiring.incident_commands().link(self.lead, child_id, kind, parent_id, follow, None)
+
+    @rule(key=st.sampled_from(KEYS))
+    def comment(self, key):
+        incident_id = self._current(key)
+        if incident_id is not None:
+            wiring.incident_commands().comment(self.lead, incident_id, "looking, @bob")
+
+    @rule(key=st.sampled_from(KEYS))
+    def declare(self, key):
+        try:
+            incident = wiring.incident_commands().open(
+                self.lead, NewIncident(title=key, severity=Severity.HIGH, incident_key=key)
+            )
+        except Conflict:
+            return
+        self.seen[key].add(incident.id)
+
+    @invariant()
+    def timeline_rebuilds_every_snapshot_and_rules_hold(self):
+        if not hasattr(self, "seen"):
+            return
+        store = wiring.incident_store()
+        for key, ids in self.seen.items():
+            active = []
+            for incident_id in ids:
+                incident = store.get(self.org, incident_id, consistent=True)
+                events = store.timeline(incident)
+                assert [e.at for e in events] == sorted(e.at for e in events)
+                assert replayable(replay(self.org, incident_id, events)) == replayable(incident)
+                steps = [
+                    incident.created_at,
+                    incident.acknowledged_at,
+                    incident.investigating_at,
+                    incident.mitigated_at,
+                    incident.resolved_at,
+                ]
+                present = [moment for moment in steps if moment is not None]
+                assert present == sorted(present)
+                assert incident.first_seen <= incident.last_seen
+                if incident.status is Status.RESOLVED:
+                    assert incident.resolution_note
+                if incident.tta_seconds is not None and incident.ttr_seconds is not None:
+                    assert incident.tta_seconds <= incident.ttr_seconds
+                if incident.status.is_active:
+                    active.append(incident_id)
+            assert len(active) <= 1, (key, active)
+
+
+IncidentLife.TestCase.settings = settings(
+    max_examples=25,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestIncidentLife = IncidentLife.TestCase
