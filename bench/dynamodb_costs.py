@@ -14,6 +14,7 @@ from capacity import CapacityMeter
 from stormwatch import wiring
 from stormwatch.domain.models import Caller, Role, Severity, Status
 from stormwatch.local.cli import create_table
+from stormwatch.local.lambdas import LocalFunction
 from stormwatch.services.incidents import NewIncident
 from stormwatch.settings import get_settings
 from stormwatch.store.table import dynamodb_client
@@ -150,6 +151,30 @@ def main() -> None:
             "the same body again (all repeats)",
             "writes per key, not per alert",
             lambda: ingest.receive("alertmanager", am, body),
+        )
+
+        admin = Caller(org="acme", user="root", roles=frozenset({Role.ADMIN}))
+        for handle in ("bob", "carol"):
+            wiring.member_admin().create(admin, {"handle": handle, "name": handle.title()})
+        measure(
+            "comment with two mentions",
+            "",
+            lambda: commands.comment(lead, created.incident_id, "Rolled back; @bob @carol watch p95"),
+        )
+        measure("assign to a member", "", lambda: commands.assign(lead, created.incident_id, "bob", None))
+        handler = LocalFunction(
+            "commands", _environment.ROOT / "functions" / "commands", "app.lambda_handler"
+        )
+        event = json.loads((_environment.ROOT / "events" / "commands" / "set_severity.json").read_text())
+        event["rawPath"] = event["requestContext"]["http"]["path"] = (
+            f"/v1/incidents/{created.incident_id}/severity"
+        )
+        event["headers"]["idempotency-key"] = "bench-1"
+        event["body"] = json.dumps({"severity": "low", "reason": "internal only"})
+        event["requestContext"]["authorizer"]["jwt"]["claims"].update(org="acme", roles="[lead]")
+        measure("severity change with Idempotency-Key (first)", "", lambda: handler.invoke(event))
+        measure(
+            "the same request again (replay)", "one request, nothing written", lambda: handler.invoke(event)
         )
 
         for index in range(60):

@@ -30,11 +30,19 @@ class LocalStack:
         self.credentials_file = credentials_file
 
     def request(
-        self, method: str, path: str, body: Any = None, token: str | None = None, key: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> HttpAnswer:
         data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         if token or key:
             request.add_header("Authorization", f"Bearer {token or key}")
         try:

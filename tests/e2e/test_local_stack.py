@@ -134,3 +134,48 @@ def test_fifty_senders_racing_on_a_new_alarm_make_one_incident(local_stack):
     detail = local_stack.request("GET", f"/v1/incidents/{ids.pop()}", token=token)
     assert detail.body["alert_count"] == 50
     assert [event["type"] for event in detail.body["timeline"]] == ["alert_fired", "created"]
+
+
+def test_a_team_works_an_incident_over_http(local_stack):
+    key, admin = (
+        local_stack.credentials["integration_keys"]["generic"],
+        local_stack.credentials["admin_token"],
+    )
+    handle = f"bob{uuid.uuid4().hex[:6]}"
+    assert (
+        local_stack.request("POST", "/v1/members", {"handle": handle, "name": "Bob"}, token=admin).status
+        == 201
+    )
+    incident_id = local_stack.request("POST", "/v1/hooks/generic", alarm(), key=key).body["results"][0][
+        "incident_id"
+    ]
+    responder = local_stack.token("demo", "rita", "responder")
+
+    assigned = local_stack.request(
+        "POST", f"/v1/incidents/{incident_id}/assignment", {"assignee": handle}, token=responder
+    )
+    assert assigned.body["assignee"] == handle
+    comment = local_stack.request(
+        "POST", f"/v1/incidents/{incident_id}/comments", {"body": f"@{handle} on it?"}, token=responder
+    )
+    assert comment.body["data"]["mentions"] == [handle]
+
+    retry = {"Idempotency-Key": f"ack-{incident_id}"}
+    first = local_stack.request(
+        "POST",
+        f"/v1/incidents/{incident_id}/status",
+        {"status": "acknowledged"},
+        token=responder,
+        headers=retry,
+    )
+    again = local_stack.request(
+        "POST",
+        f"/v1/incidents/{incident_id}/status",
+        {"status": "acknowledged"},
+        token=responder,
+        headers=retry,
+    )
+    assert (first.status, again.status) == (200, 200)
+    assert again.body == first.body
+    timeline = local_stack.request("GET", f"/v1/incidents/{incident_id}", token=responder).body["timeline"]
+    assert [event["type"] for event in timeline][:3] == ["status_changed", "comment", "assigned"]
