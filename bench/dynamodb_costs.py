@@ -163,7 +163,7 @@ def main() -> None:
         )
         measure("assign to a member", "", lambda: commands.assign(lead, created.incident_id, "bob", None))
         handler = LocalFunction(
-            "commands", _environment.ROOT / "functions" / "commands", "app.lambda_handler"
+            "commands", _environment.ROOT / "functions" / "commands", "app.lambda_handler", in_process=True
         )
         event = json.loads((_environment.ROOT / "events" / "commands" / "set_severity.json").read_text())
         event["rawPath"] = event["requestContext"]["http"]["path"] = (

@@ -1,4 +1,6 @@
-"""Webhooks from alerting tools: authenticate by integration key, normalize, correlate. Answers 202."""
+"""Webhooks from alerting tools: authenticate by integration key, normalize, correlate. Answers 202.
+
+`POST /v2/enqueue` is PagerDuty's Events API v2, answered in PagerDuty's own shapes."""
 
 from dataclasses import asdict
 from http import HTTPStatus
@@ -20,9 +22,23 @@ app = create_app()
 @app.post("/v1/hooks/<source>")
 def receive_webhook(source: str) -> Response[str]:
     event = app.current_event
-    results = ingest_service().receive(source, event.headers.get("authorization"), event.decoded_body or "")
+    headers = {name.lower(): value for name, value in event.headers.items()}
+    results = ingest_service().receive(source, headers, event.decoded_body or "")
     metrics.add_metric(name="AlertsReceived", unit=MetricUnit.Count, value=len(results))
     return json_response(HTTPStatus.ACCEPTED, {"results": [asdict(result) for result in results]})
+
+
+@app.post("/v2/enqueue")
+def enqueue_pagerduty_event() -> Response[str]:
+    answer = ingest_service().enqueue(app.current_event.decoded_body or "")
+    if answer.errors:
+        body = {"status": "invalid event", "message": "Event object is invalid", "errors": answer.errors}
+        return json_response(HTTPStatus.BAD_REQUEST, body)
+    metrics.add_metric(name="AlertsReceived", unit=MetricUnit.Count, value=1)
+    return json_response(
+        HTTPStatus.ACCEPTED,
+        {"status": "success", "message": "Event processed", "dedup_key": answer.dedup_key},
+    )
 
 
 @guard_request(json_body=False)

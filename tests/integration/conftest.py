@@ -43,7 +43,7 @@ class Stack:
         self.client = client
         self.clock = clock
         self.functions = {
-            name: LocalFunction(name, ROOT / "functions" / name, "app.lambda_handler")
+            name: LocalFunction(name, ROOT / "functions" / name, "app.lambda_handler", in_process=True)
             for name in ("ingest", "commands", "queries")
         }
         self.routes = [

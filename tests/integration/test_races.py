@@ -1,46 +1,88 @@
-"""Concurrency: many deliveries and commands at once on one key, through the handlers, on a store that
-applies each request atomically (as DynamoDB does)."""
+"""Concurrency: many deliveries and commands at once on one key, through the services, from threads, on
+a store that applies each request atomically (as DynamoDB does).
 
+The handlers are raced over HTTP in the end-to-end tests, where each Lambda container is a process:
+powertools' resolver keeps the current event per process, so in-process handlers run one at a time.
+"""
+
+import json
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from stormwatch import wiring
+from stormwatch.domain.errors import Conflict
+from stormwatch.domain.models import Caller, Role, Status
+from tests.integration.conftest import load_event
+
+ALARM = json.loads(load_event("ingest/generic_firing.json")["body"])
+
+
+def post(stack, body=ALARM):
+    headers = {"authorization": f"Bearer {stack.keys[('acme', 'generic')]}"}
+    return wiring.ingest_service().receive("generic", headers, json.dumps(body))
 
 
 def test_fifty_simultaneous_firings_of_a_new_alarm_make_one_incident_counting_fifty(stack):
     with ThreadPoolExecutor(max_workers=50) as pool:
-        answers = list(pool.map(lambda _: stack.hook("generic_firing"), range(50)))
-    assert all(answer.status == 202 for answer in answers), {a.status for a in answers}
-    actions = sorted(answer.body["results"][0]["action"] for answer in answers)
-    assert actions.count("created") == 1 and actions.count("updated") == 49
+        results = [result for batch in pool.map(lambda _: post(stack), range(50)) for result in batch]
+    assert sorted(result.action.value for result in results) == ["created"] + ["updated"] * 49
+    assert len({result.incident_id for result in results}) == 1
     (incident,) = stack.incidents()
     assert incident["alert_count"] == 50
-    assert len({answer.body["results"][0]["incident_id"] for answer in answers}) == 1
 
 
 def test_simultaneous_acknowledgements_succeed_once(stack):
-    incident_id = stack.hook("generic_firing").body["results"][0]["incident_id"]
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        answers = list(
-            pool.map(
-                lambda user: stack.rest("commands/acknowledge", user=f"u{user}", incident_id=incident_id),
-                range(20),
+    incident_id = post(stack)[0].incident_id
+
+    def acknowledge(user):
+        caller = Caller(org="acme", user=f"u{user}", roles=frozenset({Role.RESPONDER}))
+        try:
+            return (
+                wiring.incident_commands().set_status(caller, incident_id, Status.ACKNOWLEDGED, None).status
             )
-        )
-    assert sorted(answer.status for answer in answers) == [200] + [409] * 19
+        except Conflict:
+            return "conflict"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(acknowledge, range(20)))
+    assert sorted(outcomes, key=str) == [Status.ACKNOWLEDGED] + ["conflict"] * 19
     detail = stack.incident(incident_id)
     assert [event["type"] for event in detail["timeline"]].count("status_changed") == 1
 
 
 def test_repeats_racing_a_status_change_lose_nothing(stack):
-    incident_id = stack.hook("generic_firing").body["results"][0]["incident_id"]
+    incident_id = post(stack)[0].incident_id
+    lead = Caller(org="acme", user="lee", roles=frozenset({Role.LEAD}))
+    critical = {**ALARM, "severity": "critical"}
 
     def work(index):
         if index == 10:
-            return stack.rest("commands/acknowledge", incident_id=incident_id)
-        return stack.hook("generic_critical" if index == 20 else "generic_firing")
+            return wiring.incident_commands().set_status(lead, incident_id, Status.ACKNOWLEDGED, None)
+        return post(stack, critical if index == 20 else ALARM)
 
     with ThreadPoolExecutor(max_workers=30) as pool:
-        answers = list(pool.map(work, range(40)))
-    assert all(answer.status in (200, 202) for answer in answers)
+        list(pool.map(work, range(40)))
     incident = stack.incident(incident_id)
     assert incident["alert_count"] == 40
     assert incident["status"] == "acknowledged"
     assert incident["severity"] == "critical"
+
+
+@pytest.mark.parametrize("workers", [8])
+def test_a_resolve_racing_a_cancel_applies_one_and_refuses_the_other(stack, workers):
+    incident_id = post(stack)[0].incident_id
+    lead = Caller(org="acme", user="lee", roles=frozenset({Role.LEAD}))
+
+    def move(index):
+        target, note = (Status.RESOLVED, "fixed") if index % 2 else (Status.CANCELLED, "noise")
+        try:
+            return wiring.incident_commands().set_status(lead, incident_id, target, note).status
+        except Conflict:
+            return "conflict"
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        outcomes = list(pool.map(move, range(workers)))
+    landed = [outcome for outcome in outcomes if outcome != "conflict"]
+    assert len(landed) == 1
+    assert stack.incident(incident_id)["status"] == landed[0].value

@@ -3,9 +3,20 @@ import json
 import pytest
 
 from stormwatch.domain.errors import InvalidInput
-from stormwatch.domain.models import AlertStatus, Severity
-from stormwatch.normalizers import alertmanager, generic
+from stormwatch.domain.models import AlertStatus, Integration, Severity
+from stormwatch.normalizers import WebhookRequest, normalizer_for
+from tests.support.clock import FakeClock
 from tests.support.paths import FIXTURES
+
+
+def integration(source: str, **settings):
+    return Integration(
+        id="int_1", org="acme", source=source, name=source, created_at=FakeClock().now(), **settings
+    )
+
+
+def normalize(source: str, payload, headers=None, **settings):
+    return normalizer_for(source)(WebhookRequest(payload, headers or {}), integration(source, **settings))
 
 
 def fixture(name: str):
@@ -13,7 +24,8 @@ def fixture(name: str):
 
 
 def test_generic_alarm_keys_on_route_and_kind_and_maps_warning_to_medium():
-    (event,) = generic.normalize(
+    (event,) = normalize(
+        "generic",
         {
             "route": "GET /orders",
             "kind": "error_rate",
@@ -21,7 +33,7 @@ def test_generic_alarm_keys_on_route_and_kind_and_maps_warning_to_medium():
             "evidence": {"rate": 0.07},
             "owner": {"owner": "payments", "slack_webhook": "https://hooks.slack.com/services/x"},
             "sentry_url": "https://sentry.io/issues/1/",
-        }
+        },
     )
     assert event.incident_key == "GET /orders::error_rate"
     assert event.fingerprint == event.incident_key
@@ -43,25 +55,25 @@ def test_generic_alarm_keys_on_route_and_kind_and_maps_warning_to_medium():
     ],
 )
 def test_generic_accepts_canonical_severities_and_aliases(severity, expected):
-    (event,) = generic.normalize({"incident_key": "k", "severity": severity})
+    (event,) = normalize("generic", {"incident_key": "k", "severity": severity})
     assert event.severity is expected
 
 
 def test_generic_incident_key_overrides_route_and_kind():
-    (event,) = generic.normalize(
-        {"route": "r", "kind": "k", "incident_key": "db::replica-lag", "severity": "low"}
+    (event,) = normalize(
+        "generic", {"route": "r", "kind": "k", "incident_key": "db::replica-lag", "severity": "low"}
     )
     assert event.incident_key == "db::replica-lag"
 
 
 def test_generic_resolved_needs_no_severity():
-    (event,) = generic.normalize({"route": "r", "kind": "k", "status": "resolved"})
+    (event,) = normalize("generic", {"route": "r", "kind": "k", "status": "resolved"})
     assert event.status is AlertStatus.RESOLVED
 
 
 def test_generic_body_may_be_a_list_of_alarms():
-    events = generic.normalize(
-        [{"incident_key": "a", "severity": "low"}, {"incident_key": "b", "severity": "high"}]
+    events = normalize(
+        "generic", [{"incident_key": "a", "severity": "low"}, {"incident_key": "b", "severity": "high"}]
     )
     assert [event.incident_key for event in events] == ["a", "b"]
 
@@ -91,12 +103,12 @@ def test_generic_body_may_be_a_list_of_alarms():
 )
 def test_generic_rejects_bad_alarms_naming_the_field(payload, field):
     with pytest.raises(InvalidInput) as raised:
-        generic.normalize(payload)
+        normalize("generic", payload)
     assert raised.value.message.startswith(field + ":") or raised.value.message.startswith(field + " ")
 
 
 def test_alertmanager_firing_fixture():
-    (event,) = alertmanager.normalize(fixture("alertmanager/firing.json"))
+    (event,) = normalize("alertmanager", fixture("alertmanager/firing.json"))
     assert event.source == "alertmanager"
     assert event.incident_key == '{}:{alertname="HighErrorRate0", service="incident-api"}'
     assert event.fingerprint == "04e2181acad26dce"
@@ -110,8 +122,8 @@ def test_alertmanager_firing_fixture():
 
 
 def test_alertmanager_resolved_fixture_resolves_the_same_fingerprint_and_key():
-    (firing,) = alertmanager.normalize(fixture("alertmanager/firing.json"))
-    (resolved,) = alertmanager.normalize(fixture("alertmanager/resolved.json"))
+    (firing,) = normalize("alertmanager", fixture("alertmanager/firing.json"))
+    (resolved,) = normalize("alertmanager", fixture("alertmanager/resolved.json"))
     assert resolved.status is AlertStatus.RESOLVED
     assert (resolved.incident_key, resolved.fingerprint) == (firing.incident_key, firing.fingerprint)
 
@@ -119,7 +131,7 @@ def test_alertmanager_resolved_fixture_resolves_the_same_fingerprint_and_key():
 def test_alertmanager_unknown_severity_label_maps_to_medium():
     body = fixture("alertmanager/firing.json")
     body["alerts"][0]["labels"]["severity"] = "page-someone"
-    (event,) = alertmanager.normalize(body)
+    (event,) = normalize("alertmanager", body)
     assert event.severity is Severity.MEDIUM
 
 
@@ -137,10 +149,10 @@ def test_alertmanager_rejects_what_is_not_a_v4_webhook(change, field):
     body = fixture("alertmanager/firing.json")
     change(body)
     with pytest.raises(InvalidInput) as raised:
-        alertmanager.normalize(body)
+        normalize("alertmanager", body)
     assert raised.value.message.startswith(field + ":")
 
 
 def test_a_generic_alarm_is_not_an_alertmanager_webhook():
     with pytest.raises(InvalidInput):
-        alertmanager.normalize({"route": "r", "kind": "k", "severity": "low"})
+        normalize("alertmanager", {"route": "r", "kind": "k", "severity": "low"})

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     list_page_max: int = 100
     timeline_page_size: int = 50
 
+    # The local stack only: a PEM certificate trusted for SNS signatures in place of AWS's (and SNS
+    # subscription confirmations are then not visited).
+    sns_test_certificate: str | None = None
+
     # Where the JWT authorizer's claims carry the tenant, the user and the roles.
     org_claim: str = "org"
     user_claim: str = "sub"

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from stormwatch.services.integrations import IntegrationAdmin
     from stormwatch.services.members import MemberAdmin
     from stormwatch.services.queries import IncidentQueries
+    from stormwatch.services.sns import SnsVerifier
     from stormwatch.store.incidents import IncidentStore
     from stormwatch.store.integrations import IntegrationStore
     from stormwatch.store.members import MemberStore
@@ -61,8 +62,25 @@ def ingest_service() -> "IngestService":
     settings = get_settings()
     authenticator = WebhookAuthenticator(integration_store(), clock, settings.integration_cache_seconds)
     return IngestService(
-        authenticator, incident_store(), clock, timedelta(seconds=settings.reopen_window_seconds), sleep
+        authenticator,
+        incident_store(),
+        clock,
+        timedelta(seconds=settings.reopen_window_seconds),
+        sleep,
+        sns(),
     )
+
+
+@lru_cache(maxsize=1)
+def sns() -> "SnsVerifier":
+    """SNS verification; the local stack trusts a test certificate instead of fetching AWS's."""
+    from stormwatch.services.sns import SnsVerifier, fetch_url
+
+    settings = get_settings()
+    if settings.sns_test_certificate is None:
+        return SnsVerifier(fetch_url, fetch_url)
+    certificate = settings.sns_test_certificate.encode()
+    return SnsVerifier(lambda url: certificate, lambda url: b"")
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +118,7 @@ def reset() -> None:
         integration_store,
         member_store,
         ingest_service,
+        sns,
         incident_commands,
         incident_queries,
         member_admin,

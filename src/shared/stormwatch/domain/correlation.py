@@ -34,6 +34,8 @@ class Action(StrEnum):
 class CorrelationPolicy:
     reopen_window: timedelta = timedelta(hours=1)
     auto_resolve: bool = True
+    # More reopens than this within the reopen window make the incident flapping.
+    flapping_threshold: int = 3
 
 
 @dataclass
@@ -58,6 +60,8 @@ def is_plain_repeat(incident: Incident, alert: AlertEvent) -> bool:
         and known is not None
         and known.status is AlertStatus.FIRING
         and alert.severity.rank <= incident.severity.rank
+        and alert.truncated_alerts == incident.truncated_alerts
+        and not incident.flapping
     )
 
 
@@ -94,16 +98,18 @@ def correlate(
         state = fold.state
         if alert.status is AlertStatus.RESOLVED:
             actions.append(_resolve_alert(fold, alert, actor, now, policy))
+        elif alert.status is AlertStatus.ACKNOWLEDGED:
+            actions.append(_acknowledge(fold, actor, now))
         elif state is None:
             _open(fold, org, key_hash, 1, alert, actor, now)
             actions.append(Action.CREATED)
         elif state.status.is_active:
-            fold.state = _absorb(fold, state, alert, now)
+            fold.state = _absorb(fold, _settle(fold, state, actor, now, policy), alert, now)
             actions.append(Action.UPDATED)
         elif state.closed_at is not None and now - state.closed_at <= policy.reopen_window:
             change = reopen(state, actor, now, reason=f"alert {alert.fingerprint} fired again")
             fold.events.extend(change.events)
-            fold.state = _absorb(fold, change.after, alert, now)
+            fold.state = _absorb(fold, _flap(fold, change.after, actor, now, policy), alert, now)
             actions.append(Action.REOPENED)
         else:
             successor = incident_id(key_hash, state.generation + 1)
@@ -111,7 +117,50 @@ def correlate(
             fold.archived = Change(state, apply(state, superseded, org, state.id), [superseded])
             _open(fold, org, key_hash, state.generation + 1, alert, actor, now, previous_id=state.id)
             actions.append(Action.CREATED)
+    _note_truncation(fold, alerts, now)
     return Outcome(fold.state, fold.changes(), actions)
+
+
+def _flap(fold: _Fold, state: Incident, actor: str, now: datetime, policy: CorrelationPolicy) -> Incident:
+    """A reopen beyond the threshold within the window: the incident is flapping, and stops paging."""
+    recent = [moment for moment in state.reopen_times if now - moment <= policy.reopen_window]
+    if state.flapping or len(recent) <= policy.flapping_threshold:
+        return state
+    data = {
+        "flapping": True,
+        "reopens": len(recent),
+        "window_seconds": int(policy.reopen_window.total_seconds()),
+    }
+    return record(state, new_event("flapping", now, actor, data), fold.events)
+
+
+def _settle(fold: _Fold, state: Incident, actor: str, now: datetime, policy: CorrelationPolicy) -> Incident:
+    """A flapping incident quiet for a whole window pages again."""
+    if not state.flapping or now - state.last_seen <= policy.reopen_window:
+        return state
+    data = {"flapping": False, "quiet_seconds": int((now - state.last_seen).total_seconds())}
+    return record(state, new_event("flapping", now, actor, data), fold.events)
+
+
+def _note_truncation(fold: _Fold, alerts: Sequence[AlertEvent], now: datetime) -> None:
+    state = fold.state
+    firing = [alert for alert in alerts if alert.status is AlertStatus.FIRING]
+    if state is None or not firing or firing[-1].truncated_alerts == state.truncated_alerts:
+        return
+    count = firing[-1].truncated_alerts
+    event = new_event("alerts_truncated", now, source_actor(firing[-1].source), {"count": count})
+    fold.state = record(state, event, fold.events)
+
+
+def _acknowledge(fold: _Fold, actor: str, now: datetime) -> Action:
+    """The source says someone acknowledged (PagerDuty's acknowledge event)."""
+    state = fold.state
+    if state is None or state.status is not Status.OPEN:
+        return Action.IGNORED
+    change = change_status(state, Status.ACKNOWLEDGED, actor, now)
+    fold.events.extend(change.events)
+    fold.state = change.after
+    return Action.UPDATED
 
 
 def created_event(alert: AlertEvent, actor: str, now: datetime, previous_id: str | None) -> TimelineEvent:

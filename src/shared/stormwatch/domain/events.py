@@ -29,6 +29,7 @@ FORWARD = (Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.MITIGA
 
 # Events that are history only: they change no snapshot field.
 NARRATIVE_EVENTS = frozenset({"comment", "comment_edited", "comment_deleted", "notification"})
+REOPEN_TIMES_KEPT = 10
 COUNTER_FIELDS = frozenset({"alert_count", "last_seen", "evidence"})
 ALERT_COUNTER_FIELDS = frozenset({"count", "last_seen"})
 
@@ -196,6 +197,7 @@ def _reopened(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
     return {
         "status": Status.OPEN,
         "reopen_count": incident.reopen_count + 1,
+        "reopen_times": [*incident.reopen_times, event.at][-REOPEN_TIMES_KEPT:],
         "reopened_at": event.at,
         "acknowledged_at": None,
         "acknowledged_by": None,
@@ -208,6 +210,16 @@ def _reopened(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
         "resolution_note": None,
         "escalation_level": 0,
     }
+
+
+@_applies("flapping")
+def _flapping(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"flapping": event.data["flapping"]}
+
+
+@_applies("alerts_truncated")
+def _alerts_truncated(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"truncated_alerts": event.data["count"]}
 
 
 @_applies("assigned")

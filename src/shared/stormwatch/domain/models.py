@@ -73,6 +73,8 @@ class Caller(BaseModel):
 class AlertStatus(StrEnum):
     FIRING = "firing"
     RESOLVED = "resolved"
+    # PagerDuty's acknowledge event: the source says someone is on it.
+    ACKNOWLEDGED = "acknowledged"
 
 
 class SourceUrl(BaseModel):
@@ -95,6 +97,8 @@ class AlertEvent(BaseModel):
     fingerprint: str
     status: AlertStatus = AlertStatus.FIRING
     severity: Severity = Severity.MEDIUM
+    # The severity as the source named it, for the integration's severity mapping.
+    source_severity: str | None = None
     title: str
     description: str | None = None
     service: str | None = None
@@ -104,6 +108,8 @@ class AlertEvent(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict)
     owner: Owner | None = None
     started_at: UtcTime | None = None
+    # Alerts of the same delivery that the source left out (Alertmanager's truncatedAlerts).
+    truncated_alerts: int = 0
 
 
 class AlertState(BaseModel):
@@ -162,6 +168,10 @@ class Incident(BaseModel):
     silenced_until: UtcTime | None = None
     flapping: bool = False
     reopen_count: int = 0
+    # When the latest reopens happened (the last few), to tell flapping from a genuine recurrence.
+    reopen_times: list[UtcTime] = Field(default_factory=list)
+    # Alerts of the group the source left out of its last delivery (Alertmanager's truncatedAlerts).
+    truncated_alerts: int = 0
     parent_id: str | None = None
     previous_incident_id: str | None = None
     # Set when a later alert opened a new incident for the same key: this one is then history.
@@ -222,5 +232,20 @@ class Integration(BaseModel):
     source: str
     name: str
     created_at: UtcTime
-    reopen_window_seconds: int | None = None
+    updated_at: UtcTime | None = None
+    # The normalized alert's fields forming the incident key, e.g. "{service}::{labels.alertname}".
+    key_template: str | None = None
+    # Source severity names (lower-cased) to Stormwatch severities, applied before the built-in aliases.
+    severity_map: dict[str, Severity] = Field(default_factory=dict)
+    # For sources that carry no severity (CloudWatch).
+    default_severity: Severity = Severity.HIGH
     auto_resolve: bool = True
+    reopen_window_seconds: int | None = None
+    # Reopens within the reopen window beyond which the incident is flapping.
+    flapping_threshold: int = 3
+    default_assignee: str | None = None
+    escalation_policy_id: str | None = None
+    # CloudWatch INSUFFICIENT_DATA: ignore it, treat it as firing, or as resolved.
+    insufficient_data: str = "ignore"
+    # Grafana and Sentry sign their bodies with HMAC-SHA256 when given a secret.
+    signing_secret: str | None = None

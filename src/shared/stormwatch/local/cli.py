@@ -79,6 +79,8 @@ def _dev(args: argparse.Namespace) -> int:
     sources = sorted(
         {route.path.rsplit("/", 1)[1] for route in routes if route.path.startswith("/v1/hooks/")}
     )
+    if any(route.path == "/v2/enqueue" for route in routes):
+        sources.append("pagerduty")
     keys = {source: integration_admin().create(DEMO_ORG, source, f"demo {source}").key for source in sources}
     dev_secret = secrets.token_urlsafe(32)
     token = devjwt.sign(DEMO_ORG, "admin", ["admin"], dev_secret, _now(), timedelta(days=7))
@@ -106,6 +108,7 @@ def _dev(args: argparse.Namespace) -> int:
         signal.signal(signum, lambda *_: stop.set())
     stop.wait()
     server.stop()
+    api.stop()
     database.stop()
     return 0
 

@@ -1,16 +1,27 @@
-"""Lambda functions run in process, as AWS runs them: each "container" is its own copy of the handler
-module and serves one request at a time; concurrent requests get more containers."""
+"""Lambda functions run locally as AWS runs them: each container holds its own copy of the handler and
+serves one request at a time; concurrent requests get more containers.
+
+Containers are worker processes, because Lambda's process isolation is something handlers may rely on:
+powertools' resolver, for one, keeps the current event on its class, so two requests resolved at once in
+one process would read each other's events. `in_process=True` (tests that run moto inside the test
+process) loads handlers into this process instead and runs one invocation at a time.
+"""
 
 import importlib.util
 import itertools
+import multiprocessing
 import threading
+import traceback
 import uuid
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 _module_numbers = itertools.count()
+# powertools' resolver state is per class, hence per process: one in-process invocation at a time.
+_in_process_lock = threading.RLock()
 
 
 @dataclass
@@ -28,52 +39,111 @@ class LambdaContext:
         return 10_000
 
 
-class _Container:
-    def __init__(self, module: ModuleType, entry: str) -> None:
-        self.handler = getattr(module, entry)
+def load_handler(name: str, module_file: Path, entry: str) -> Any:
+    module_name = f"stormwatch_local_{name}_{next(_module_numbers)}"
+    spec = importlib.util.spec_from_file_location(module_name, module_file)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {module_file}")
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, entry)
+
+
+def _serve(name: str, module_file: Path, entry: str, connection: Connection) -> None:
+    """A container: load the handler once, then answer events until the connection closes."""
+    handler = load_handler(name, module_file, entry)
+    connection.send(("ready", None))
+    while True:
+        try:
+            event = connection.recv()
+        except EOFError:
+            return
+        try:
+            connection.send(("ok", handler(event, LambdaContext(name, str(uuid.uuid4())))))
+        except Exception:
+            connection.send(("error", traceback.format_exc()))
+
+
+class _Worker:
+    def __init__(self, name: str, module_file: Path, entry: str) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(name, module_file, entry, child), name=f"lambda-{name}", daemon=True
+        )
+        self.process.start()
+        child.close()
+        state, detail = self.connection.recv()
+        if state != "ready":
+            raise RuntimeError(f"container of {name} did not start: {detail}")
         self.lock = threading.Lock()
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        self.connection.send(event)
+        state, result = self.connection.recv()
+        if state != "ok":
+            raise RuntimeError(f"handler failed:\n{result}")
+        response: dict[str, Any] = result
+        return response
+
+    def stop(self) -> None:
+        self.connection.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
 
 
 class LocalFunction:
-    def __init__(self, name: str, code_dir: Path, handler: str, max_containers: int = 16) -> None:
+    def __init__(
+        self, name: str, code_dir: Path, handler: str, max_containers: int = 8, in_process: bool = False
+    ) -> None:
         self.name = name
         self._module_file = code_dir / f"{handler.rsplit('.', 1)[0]}.py"
         self._entry = handler.rsplit(".", 1)[1]
-        self._containers: list[_Container] = []
+        self._in_process = in_process
+        self._handler: Any = None
+        self._workers: list[_Worker] = []
         self._slots = threading.BoundedSemaphore(max_containers)
         self._pool_lock = threading.Lock()
 
-    def _load(self) -> _Container:
-        module_name = f"stormwatch_local_{self.name}_{next(_module_numbers)}"
-        spec = importlib.util.spec_from_file_location(module_name, self._module_file)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load {self._module_file}")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return _Container(module, self._entry)
-
     def warm(self) -> None:
+        if self._in_process:
+            self._loaded()
+            return
         with self._pool_lock:
-            if not self._containers:
-                self._containers.append(self._load())
+            if not self._workers:
+                self._workers.append(_Worker(self.name, self._module_file, self._entry))
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        with self._slots:
-            container = self._acquire()
-            try:
-                context = LambdaContext(self.name, str(uuid.uuid4()))
-                result: dict[str, Any] = container.handler(event, context)
+        if self._in_process:
+            with _in_process_lock:
+                result: dict[str, Any] = self._loaded()(event, LambdaContext(self.name, str(uuid.uuid4())))
                 return result
+        with self._slots:
+            worker = self._acquire()
+            try:
+                return worker.invoke(event)
             finally:
-                container.lock.release()
+                worker.lock.release()
 
-    def _acquire(self) -> _Container:
+    def stop(self) -> None:
         with self._pool_lock:
-            for container in self._containers:
-                if container.lock.acquire(blocking=False):
-                    return container
-        container = self._load()
-        container.lock.acquire()
+            for worker in self._workers:
+                worker.stop()
+            self._workers.clear()
+
+    def _loaded(self) -> Any:
+        if self._handler is None:
+            self._handler = load_handler(self.name, self._module_file, self._entry)
+        return self._handler
+
+    def _acquire(self) -> _Worker:
         with self._pool_lock:
-            self._containers.append(container)
-        return container
+            for worker in self._workers:
+                if worker.lock.acquire(blocking=False):
+                    return worker
+        worker = _Worker(self.name, self._module_file, self._entry)
+        worker.lock.acquire()
+        with self._pool_lock:
+            self._workers.append(worker)
+        return worker

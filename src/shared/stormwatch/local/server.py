@@ -59,6 +59,10 @@ class LocalApi:
         for function in self.functions.values():
             function.warm()
 
+    def stop(self) -> None:
+        for function in self.functions.values():
+            function.stop()
+
     def match(self, method: str, path: str) -> tuple[BoundRoute, dict[str, str]] | None:
         for bound in self.routes:
             if bound.route.method != method:
@@ -186,7 +190,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         event = api.event(
             bound, path_parameters, self.command, self.path, headers, body, self.client_address[0], claims
         )
-        response = bound.function.invoke(event)
+        try:
+            response = bound.function.invoke(event)
+        except RuntimeError as error:
+            self.log_error("%s", error)
+            self._send_error(HTTPStatus.BAD_GATEWAY, "handler_failed", "the Lambda handler failed")
+            return
         payload = response.get("body") or ""
         raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
         headers_out = dict(response.get("headers") or {})

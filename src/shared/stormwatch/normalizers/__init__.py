@@ -3,16 +3,29 @@
 Each rejects what is not its format with InvalidInput naming the field, before anything is stored.
 """
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from stormwatch.domain.errors import InvalidInput
-from stormwatch.domain.models import AlertEvent
+from stormwatch.domain.models import AlertEvent, Integration
 
-Normalizer = Callable[[Any], list[AlertEvent]]
 ModelT = TypeVar("ModelT", bound=BaseModel)
+SOURCES = ("generic", "alertmanager", "grafana", "cloudwatch", "sentry", "datadog", "pagerduty")
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """A delivery as a normalizer sees it: the decoded body and the headers (names lower-cased)."""
+
+    payload: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Normalizer = Callable[[WebhookRequest, Integration], list[AlertEvent]]
 
 
 def validated(model: type[ModelT], payload: Any, where: str = "body") -> ModelT:
@@ -40,13 +53,15 @@ def field_path(where: str, location: tuple[Any, ...] | list[Any]) -> str:
 
 
 def normalizer_for(source: str) -> Normalizer | None:
-    # Imported on demand so a handler loads only the formats it is asked for.
-    if source == "generic":
-        from stormwatch.normalizers.generic import normalize
+    """The normalizer of a source, imported on demand so a handler loads only the formats it receives."""
+    if source not in SOURCES:
+        return None
+    module = importlib.import_module(f"stormwatch.normalizers.{source}")
+    normalize: Normalizer = module.normalize
+    return normalize
 
-        return normalize
-    if source == "alertmanager":
-        from stormwatch.normalizers.alertmanager import normalize
 
-        return normalize
-    return None
+def require_object(payload: Any, what: str) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise InvalidInput(f"body: expected {what} (a JSON object)", details=[{"field": "body"}])
+    return payload

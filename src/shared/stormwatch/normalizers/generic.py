@@ -13,9 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stormwatch.domain.errors import InvalidInput
-from stormwatch.domain.models import AlertEvent, AlertStatus, Owner, Severity, SourceUrl
+from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Owner, Severity, SourceUrl
 from stormwatch.domain.severity import parse_severity
-from stormwatch.normalizers import field_path, invalid_from
+from stormwatch.normalizers import WebhookRequest, field_path, invalid_from
 from stormwatch.normalizers.limits import check_evidence
 
 
@@ -45,7 +45,8 @@ class GenericAlarm(BaseModel):
     sentry_url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://")
 
 
-def normalize(payload: Any) -> list[AlertEvent]:
+def normalize(request: WebhookRequest, integration: Integration) -> list[AlertEvent]:
+    payload = request.payload
     if isinstance(payload, list):
         if not payload:
             raise InvalidInput("body: an empty list carries no alarm", details=[{"field": "body"}])
@@ -83,6 +84,7 @@ def _alarm(payload: Any, where: str) -> AlertEvent:
     owner = Owner(name=alarm.owner.owner, slack_webhook=alarm.owner.slack_webhook) if alarm.owner else None
     return AlertEvent(
         source="generic",
+        source_severity=alarm.severity,
         incident_key=key,
         fingerprint=alarm.fingerprint or key,
         status=AlertStatus.FIRING if firing else AlertStatus.RESOLVED,

@@ -1,33 +1,48 @@
 """Ingestion: a webhook body in, incidents out. Alerta's flow: dedup first, then correlate.
 
-Alerts are grouped by incident key, in arrival order, so a body carrying many alerts for few keys writes
-once per key (per chunk), not once per alert. For each group, the store first tries to count the group as
-plain repeats in one conditional write with no read; when that condition fails it hands back the stored
-snapshot, correlation decides, and the store writes the outcome conditionally. A lost race re-runs the
-group from the top, so concurrent deliveries never create a second active incident for a key.
+A delivery is authenticated (integration key; signatures where the source signs), normalized, shaped by
+its integration's settings, and grouped by incident key in arrival order, so a body carrying many alerts
+for few keys writes once per key (per chunk), not once per alert. For each chunk, the store first tries
+to count it as plain repeats in one conditional write with no read; when that condition fails it hands
+back the stored snapshot, correlation decides, and the store writes the outcome conditionally. A lost
+race re-runs the chunk from the top, so concurrent deliveries never create a second active incident.
+
+A delivery that takes more than one write (or that names itself, like SNS's MessageId) writes a marker
+with each of its writes: when it fails half-way and the sender retries, the parts that landed are
+skipped rather than counted twice.
 """
 
+import hashlib
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from stormwatch.clock import Clock
 from stormwatch.domain.correlation import Action, CorrelationPolicy, correlate
-from stormwatch.domain.errors import InvalidInput, NotFound
+from stormwatch.domain.errors import InvalidInput, NotFound, Unauthenticated
+from stormwatch.domain.integrations import configured
 from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration
 from stormwatch.ids import key_hash, short_hash
-from stormwatch.normalizers import normalizer_for
+from stormwatch.normalizers import WebhookRequest, normalizer_for, pagerduty
 from stormwatch.normalizers.limits import MAX_EVIDENCE_KEYS
+from stormwatch.normalizers.pagerduty import routing_key
 from stormwatch.services.cascade import with_children_resolved
 from stormwatch.services.retry import retrying
+from stormwatch.services.signatures import VERIFIERS
+from stormwatch.services.sns import SnsVerifier
 from stormwatch.services.webhook_auth import WebhookAuthenticator
-from stormwatch.store.incidents import IncidentStore
+from stormwatch.store.incidents import DeliveryMarker, DuplicateDelivery, IncidentStore
 
 # One write covers at most this many fingerprints, which keeps its expression under DynamoDB's 4 KB and its
 # transaction (snapshot, one detail item per new fingerprint, their events) far under 100 items.
 MAX_FINGERPRINTS_PER_WRITE = 10
+# How long a delivery's markers outlive it: long enough for a sender's retries, shorter than the interval
+# at which Alertmanager re-sends an unchanged group (which must count as a repeat).
+RETRY_WINDOW = timedelta(minutes=10)
+# SNS MessageIds are unique, so their markers can live long.
+SNS_DEDUP_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,21 @@ class AlertResult:
     incident_id: str | None
     incident_key: str
     action: Action
+
+
+@dataclass(frozen=True)
+class PagerDutyAnswer:
+    """PagerDuty's own answer: accepted with the dedup key, or rejected with its error messages."""
+
+    dedup_key: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    key: str
+    lifetime: timedelta
+    always: bool
 
 
 def parse_json(body: str) -> Any:
@@ -55,23 +85,72 @@ class IngestService:
         clock: Clock,
         default_reopen_window: timedelta,
         sleep: Callable[[float], None],
+        sns: SnsVerifier,
     ) -> None:
         self._authenticator = authenticator
         self._incidents = incidents
         self._clock = clock
         self._default_reopen_window = default_reopen_window
         self._sleep = sleep
+        self._sns = sns
 
-    def receive(self, source: str, authorization: str | None, body: str) -> list[AlertResult]:
-        """Authenticate, parse and correlate one webhook delivery."""
+    def receive(self, source: str, headers: Mapping[str, str], body: str) -> list[AlertResult]:
+        """Authenticate, verify, normalize and correlate one webhook delivery."""
         normalize = normalizer_for(source)
-        if normalize is None:
+        if normalize is None or source == "pagerduty":
             raise NotFound(f"no webhook for source {source!r}")
-        integration = self._authenticator.authenticate(authorization, source)
-        alerts = normalize(parse_json(body))
-        return self.ingest(integration, alerts)
+        integration = self._authenticator.authenticate(headers.get("authorization"), source)
+        verify = VERIFIERS.get(source)
+        if verify is not None:
+            verify(integration, headers, body, self._clock.now())
+        payload = parse_json(body)
+        delivery = _Delivery(
+            hashlib.sha256(f"{source}\x00{body}".encode()).hexdigest()[:32], RETRY_WINDOW, False
+        )
+        if source == "cloudwatch":
+            if not isinstance(payload, dict):
+                raise InvalidInput(
+                    "body: expected an SNS message (a JSON object)", details=[{"field": "body"}]
+                )
+            self._sns.verify(payload)
+            if payload.get("Type") == "SubscriptionConfirmation":
+                self._sns.confirm_subscription(payload)
+                return []
+            if payload.get("Type") != "Notification":
+                return []
+            delivery = _Delivery(short_hash(f"sns\x00{payload.get('MessageId')}"), SNS_DEDUP_WINDOW, True)
+        alerts = [
+            configured(alert, integration)
+            for alert in normalize(WebhookRequest(payload, headers), integration)
+        ]
+        return self.ingest(integration, alerts, delivery)
 
-    def ingest(self, integration: Integration, alerts: list[AlertEvent]) -> list[AlertResult]:
+    def enqueue(self, body: str) -> PagerDutyAnswer:
+        """PagerDuty Events API v2: the routing key authenticates, the dedup key is the incident key."""
+        try:
+            payload = parse_json(body)
+        except InvalidInput:
+            return PagerDutyAnswer(errors=["JSON parse error"])
+        key = routing_key(payload)
+        if key is None:
+            return PagerDutyAnswer(errors=["'routing_key' is missing or blank"])
+        try:
+            integration = self._authenticator.authenticate(f"Bearer {key}", "pagerduty")
+        except Unauthenticated:
+            return PagerDutyAnswer(errors=["Invalid routing key"])
+        try:
+            alerts = [
+                configured(alert, integration)
+                for alert in pagerduty.normalize(WebhookRequest(payload), integration)
+            ]
+        except InvalidInput as error:
+            return PagerDutyAnswer(errors=[error.message])
+        self.ingest(integration, alerts)
+        return PagerDutyAnswer(dedup_key=alerts[0].incident_key)
+
+    def ingest(
+        self, integration: Integration, alerts: list[AlertEvent], delivery: _Delivery | None = None
+    ) -> list[AlertResult]:
         now = self._clock.now()
         policy = CorrelationPolicy(
             reopen_window=(
@@ -80,28 +159,50 @@ class IngestService:
                 else self._default_reopen_window
             ),
             auto_resolve=integration.auto_resolve,
+            flapping_threshold=integration.flapping_threshold,
         )
         results: list[AlertResult | None] = [None] * len(alerts)
         groups: dict[str, list[int]] = {}
         for index, alert in enumerate(alerts):
             groups.setdefault(key_hash(integration.org, alert.incident_key), []).append(index)
-        for hashed_key, indexes in groups.items():
-            for chunk in _chunks(indexes, alerts):
-                batch = [alerts[index] for index in chunk]
-                actions, incident = self._correlate_batch(integration.org, hashed_key, batch, now, policy)
-                for index, action in zip(chunk, actions, strict=True):
-                    incident_id = incident.id if incident is not None else None
-                    results[index] = AlertResult(incident_id, alerts[index].incident_key, action)
+        chunks = [(hashed, chunk) for hashed, indexes in groups.items() for chunk in _chunks(indexes, alerts)]
+        marked = delivery is not None and (delivery.always or len(chunks) > 1)
+        for number, (hashed_key, chunk) in enumerate(chunks):
+            batch = [alerts[index] for index in chunk]
+            marker = None
+            if marked and delivery is not None:
+                marker = DeliveryMarker(
+                    org=integration.org,
+                    key=f"{delivery.key}-{number}",
+                    now=int(now.timestamp()),
+                    expires_at=int((now + delivery.lifetime).timestamp()),
+                )
+            try:
+                actions, incident = self._correlate_batch(
+                    integration.org, hashed_key, batch, now, policy, marker
+                )
+            except DuplicateDelivery:
+                actions, incident = [Action.IGNORED] * len(batch), None
+            for index, action in zip(chunk, actions, strict=True):
+                incident_id = incident.id if incident is not None else None
+                results[index] = AlertResult(incident_id, alerts[index].incident_key, action)
         return [result for result in results if result is not None]
 
     def _correlate_batch(
-        self, org: str, hashed_key: str, batch: list[AlertEvent], now: datetime, policy: CorrelationPolicy
+        self,
+        org: str,
+        hashed_key: str,
+        batch: list[AlertEvent],
+        now: datetime,
+        policy: CorrelationPolicy,
+        marker: DeliveryMarker | None,
     ) -> tuple[list[Action], Incident | None]:
-        all_firing = all(alert.status is AlertStatus.FIRING for alert in batch)
+        # What the one-write path can count: firing alerts of a delivery that truncated nothing.
+        repeatable = all(alert.status is AlertStatus.FIRING and not alert.truncated_alerts for alert in batch)
 
         def attempt() -> tuple[list[Action], Incident | None]:
-            if all_firing:
-                repeat = self._incidents.record_repeats(org, hashed_key, batch, now)
+            if repeatable:
+                repeat = self._incidents.record_repeats(org, hashed_key, batch, now, marker)
                 if repeat.counted:
                     return [Action.UPDATED] * len(batch), repeat.incident
                 stored = repeat.incident
@@ -109,7 +210,8 @@ class IngestService:
                 stored = self._incidents.current(org, hashed_key)
             outcome = correlate(org, hashed_key, stored, batch, now, policy)
             if outcome.changes:
-                self._incidents.commit(with_children_resolved(self._incidents, outcome.changes, now))
+                changes = with_children_resolved(self._incidents, outcome.changes, now)
+                self._incidents.commit(changes, marker=marker)
             return outcome.actions, outcome.incident
 
         return retrying(attempt, self._sleep, f"incident key {hashed_key}")

@@ -24,7 +24,14 @@ from stormwatch.domain.models import (
 )
 from stormwatch.ids import short_hash
 from stormwatch.store.codec import Item, decode_item, encode_item, to_attr
-from stormwatch.store.keys import ASSIGNEE_INDEX, INCIDENT_INDEX, STATUS_INDEX, IncidentKeys, OutboxKeys
+from stormwatch.store.keys import (
+    ASSIGNEE_INDEX,
+    INCIDENT_INDEX,
+    STATUS_INDEX,
+    DeliveryKeys,
+    IncidentKeys,
+    OutboxKeys,
+)
 from stormwatch.store.table import ConditionFailed, translated_errors
 
 _INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
@@ -56,6 +63,20 @@ class AlertDetail:
     severity: str
     labels: dict[str, str]
     started_at: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryMarker:
+    """Written with the writes of one part of one delivery, so a retried delivery skips what landed."""
+
+    org: str
+    key: str
+    now: int
+    expires_at: int
+
+
+class DuplicateDelivery(Exception):
+    """This part of the delivery was written before (a sender's retry)."""
 
 
 @dataclass
@@ -122,12 +143,17 @@ class IncidentStore:
     # --- ingestion -----------------------------------------------------------------------------------
 
     def record_repeats(
-        self, org: str, key_hash: str, alerts: Sequence[AlertEvent], now: datetime
+        self,
+        org: str,
+        key_hash: str,
+        alerts: Sequence[AlertEvent],
+        now: datetime,
+        marker: DeliveryMarker | None = None,
     ) -> RepeatAttempt:
         """Count plain repeats into the key's active incident: one UpdateItem, no read.
 
-        Its condition is `is_plain_repeat` for every alert. When it does not hold, the failed condition
-        returns the snapshot that was there, at no extra request.
+        Its condition is `is_plain_repeat` for every alert (of a delivery that truncated nothing). When it
+        does not hold, the failed condition returns the snapshot that was there, at no extra request.
         """
         expr = Expression()
         now_value = expr.value(iso(now))
@@ -142,7 +168,12 @@ class IncidentStore:
         status = expr.name("status")
         active = ", ".join(expr.value(status.value) for status in ACTIVE_STATUSES)
         rank = max(alert.severity.rank for alert in alerts)
-        conditions = [f"{status} IN ({active})", f"{expr.name('severity_rank')} >= {expr.value(rank)}"]
+        conditions = [
+            f"{status} IN ({active})",
+            f"{expr.name('severity_rank')} >= {expr.value(rank)}",
+            f"{expr.name('truncated_alerts')} = {expr.value(0)}",
+            f"{expr.name('flapping')} = {expr.value(False)}",
+        ]
         firing = expr.value(AlertStatus.FIRING.value)
         for fingerprint_key, repeats in counts.items():
             path = f"alerts.{fingerprint_key}"
@@ -153,20 +184,28 @@ class IncidentStore:
             conditions.append(f"{expr.name(path + '.status')} = {firing}")
         for evidence_key, value in evidence.items():
             sets.append(f"{expr.name('evidence')}.{expr.segment(evidence_key)} = {expr.value(value)}")
+        update = {
+            "TableName": self._table,
+            "Key": encode_item(IncidentKeys.current(org, key_hash)),
+            "UpdateExpression": "SET " + ", ".join(sets),
+            "ConditionExpression": " AND ".join(conditions),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            **expr.request(),
+        }
         try:
             with translated_errors():
-                response = self._client.update_item(
-                    TableName=self._table,
-                    Key=encode_item(IncidentKeys.current(org, key_hash)),
-                    UpdateExpression="SET " + ", ".join(sets),
-                    ConditionExpression=" AND ".join(conditions),
-                    ReturnValues="ALL_NEW",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                    **expr.request(),
+                if marker is None:
+                    response = self._client.update_item(**update, ReturnValues="ALL_NEW")
+                    return RepeatAttempt(True, self._incident(decode_item(response["Attributes"])))
+                self._client.transact_write_items(
+                    TransactItems=[{"Update": update}, self._marker_put(marker)]
                 )
         except ConditionFailed as failed:
+            if failed.index == 1:
+                raise DuplicateDelivery(marker.key if marker else "") from failed
             return RepeatAttempt(False, self._incident(decode_item(failed.item)) if failed.item else None)
-        return RepeatAttempt(True, self._incident(decode_item(response["Attributes"])))
+        # A transaction returns no item: the counted snapshot is read back (marked deliveries are rare).
+        return RepeatAttempt(True, self.current(org, key_hash))
 
     def current(self, org: str, key_hash: str) -> Incident | None:
         with translated_errors():
@@ -185,6 +224,7 @@ class IncidentStore:
         changes: Sequence[Change],
         notifications: Sequence[Notification] = (),
         operations: Sequence[dict[str, Any]] = (),
+        marker: DeliveryMarker | None = None,
     ) -> None:
         """Write incident changes with their events, the notifications they cause (outbox) and any other
         operations in one request, each snapshot conditioned on what its change was computed from.
@@ -203,6 +243,8 @@ class IncidentStore:
                 writes.append(self._put(self._alert_item(partition, change.after.generation, alert)))
         writes.extend(self._put(_outbox_item(notification)) for notification in notifications)
         writes.extend(operations)
+        if marker is not None:
+            writes.append(self._marker_put(marker))
         if not writes:
             return
         try:
@@ -212,8 +254,23 @@ class IncidentStore:
                 else:
                     self._client.transact_write_items(TransactItems=writes)
         except ConditionFailed as failed:
+            if marker is not None and failed.index == len(writes) - 1:
+                raise DuplicateDelivery(marker.key) from failed
             ids = ", ".join(change.after.id for change in changes)
             raise ConcurrentModification(f"incident {ids} changed meanwhile") from failed
+
+    def _marker_put(self, marker: DeliveryMarker) -> dict[str, Any]:
+        """The delivery marker: written once, until it expires (TTL deletes lazily, so expiry is checked)."""
+        put = self._put(
+            {
+                **DeliveryKeys.of(marker.org, marker.key),
+                "entity": "delivery",
+                "expires_at": marker.expires_at,
+            },
+            "attribute_not_exists(pk) OR expires_at < :now",
+        )
+        put["Put"]["ExpressionAttributeValues"] = {":now": {"N": str(marker.now)}}
+        return put
 
     def _snapshot_write(self, change: Change) -> dict[str, Any] | None:
         after = change.after

@@ -13,6 +13,7 @@ Layout (one table, `pk`/`sk`):
 - `ORG#{org}#MEMBERS` / `MEMBER#{handle}`: the org's members.
 - `OUTBOX#{id}` / `OUTBOX`: a notification to deliver, one partition each (no hot item); it expires.
 - `IDEMPOTENCY#{key}` / `IDEMPOTENCY`: a command's first answer, for retries; it expires.
+- `ORG#{org}#DELIVERY#{key}` / `DELIVERY`: a delivery (or part of one) already written; it expires.
 
 GSIs (all project status and severity so filters run on the index, and a repeat that changes neither
 writes no index entry): gsi1 lists an org's incidents by creation time; gsi2 the same per status; gsi3,
@@ -123,3 +124,9 @@ class IdempotencyKeys:
     @staticmethod
     def of(idempotency_key: str) -> dict[str, str]:
         return {"pk": f"IDEMPOTENCY#{idempotency_key}", "sk": "IDEMPOTENCY"}
+
+
+class DeliveryKeys:
+    @staticmethod
+    def of(org: str, delivery_key: str) -> dict[str, str]:
+        return {"pk": f"ORG#{org}#DELIVERY#{delivery_key}", "sk": "DELIVERY"}

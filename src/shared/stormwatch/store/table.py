@@ -26,11 +26,13 @@ RETRYABLE_CODES = frozenset(
 
 
 class ConditionFailed(Exception):
-    """A conditional write found the item not as expected. `item` is what was there (None if absent)."""
+    """A conditional write found the item not as expected. `item` is what was there (None if absent);
+    `index` is the failed operation's place in a transaction (0 for a single write)."""
 
-    def __init__(self, item: Any) -> None:
+    def __init__(self, item: Any, index: int = 0) -> None:
         super().__init__("condition failed")
         self.item = item
+        self.index = index
 
 
 @lru_cache(maxsize=4)
@@ -68,7 +70,9 @@ def translated_errors() -> Iterator[None]:
             reasons = error.response.get("CancellationReasons", [])
             codes = {reason.get("Code") for reason in reasons}
             if "ConditionalCheckFailed" in codes:
-                failed = next(r for r in reasons if r.get("Code") == "ConditionalCheckFailed")
-                raise ConditionFailed(failed.get("Item")) from error
+                index, failed = next(
+                    (i, r) for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"
+                )
+                raise ConditionFailed(failed.get("Item"), index) from error
             raise TemporarilyUnavailable("the incident store is busy; retry shortly") from error
         raise

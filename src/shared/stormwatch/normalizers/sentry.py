@@ -1,0 +1,136 @@
+"""Sentry integration-platform webhooks, told apart by the `Sentry-Hook-Resource` header:
+
+- `event_alert` (an issue alert rule fired): the key is the Sentry issue id, severity the event level;
+- `metric_alert` (`critical`, `warning`, `resolved`): the key is the alert rule, so a rule's incident
+  fires, changes severity and resolves in one place.
+"""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from stormwatch.domain.errors import InvalidInput
+from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Severity, SourceUrl
+from stormwatch.normalizers import WebhookRequest, require_object, validated
+
+_LEVELS = {"fatal": Severity.CRITICAL, "error": Severity.HIGH, "warning": Severity.MEDIUM}
+
+
+class SentryEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    issue_id: str
+    title: str
+    level: str | None = None
+    culprit: str | None = None
+    web_url: str | None = None
+    project: int | str | None = None
+    environment: str | None = None
+    release: str | None = None
+    tags: list[Any] = []
+
+
+class EventAlertData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    event: SentryEvent
+    triggered_rule: str | None = None
+
+
+class EventAlert(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    action: Literal["triggered"]
+    data: EventAlertData
+
+
+class AlertRule(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    name: str
+    projects: list[str] = []
+    environment: str | None = None
+    query: str | None = None
+    aggregate: str | None = None
+
+
+class MetricAlertBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    alert_rule: AlertRule
+
+
+class MetricAlertData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    metric_alert: MetricAlertBody
+    description_title: str
+    description_text: str | None = None
+    web_url: str | None = None
+
+
+class MetricAlert(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    action: Literal["critical", "warning", "resolved"]
+    data: MetricAlertData
+
+
+def normalize(request: WebhookRequest, integration: Integration) -> list[AlertEvent]:
+    resource = request.headers.get("sentry-hook-resource", "")
+    payload = require_object(request.payload, "a Sentry webhook")
+    if resource == "event_alert":
+        return [_issue_alert(validated(EventAlert, payload))]
+    if resource == "metric_alert":
+        return [_metric_alert(validated(MetricAlert, payload))]
+    raise InvalidInput(
+        f"header Sentry-Hook-Resource: expected event_alert or metric_alert, got {resource or 'nothing'!r}",
+        details=[{"field": "header.Sentry-Hook-Resource"}],
+    )
+
+
+def _issue_alert(alert: EventAlert) -> AlertEvent:
+    event = alert.data.event
+    key = f"sentry:issue:{event.issue_id}"
+    level = (event.level or "error").lower()
+    labels = {"project": str(event.project)} if event.project is not None else {}
+    if alert.data.triggered_rule:
+        labels["rule"] = alert.data.triggered_rule
+    return AlertEvent(
+        source="sentry",
+        incident_key=key,
+        fingerprint=key,
+        severity=_LEVELS.get(level, Severity.LOW),
+        source_severity=level,
+        title=event.title,
+        description=event.culprit,
+        environment=event.environment,
+        labels=labels,
+        urls=[SourceUrl(type="sentry", url=event.web_url)] if event.web_url else [],
+        evidence={"release": event.release} if event.release else {},
+    )
+
+
+def _metric_alert(alert: MetricAlert) -> AlertEvent:
+    rule = alert.data.metric_alert.alert_rule
+    key = f"sentry:metric_alert:{rule.id}"
+    labels = {"rule": rule.name, "projects": ",".join(rule.projects)}
+    evidence = {
+        name: value for name, value in (("query", rule.query), ("aggregate", rule.aggregate)) if value
+    }
+    return AlertEvent(
+        source="sentry",
+        incident_key=key,
+        fingerprint=key,
+        status=AlertStatus.RESOLVED if alert.action == "resolved" else AlertStatus.FIRING,
+        severity=Severity.CRITICAL if alert.action == "critical" else Severity.MEDIUM,
+        source_severity=alert.action,
+        title=rule.name,
+        description=alert.data.description_text,
+        environment=rule.environment,
+        labels=labels,
+        urls=[SourceUrl(type="sentry", url=alert.data.web_url)] if alert.data.web_url else [],
+        evidence=evidence,
+    )
