@@ -15,6 +15,8 @@ from stormwatch.api.schemas import (
     AssignmentBody,
     CommentBody,
     CreateIncidentBody,
+    IntegrationBody,
+    IntegrationPatch,
     LinkBody,
     MemberBody,
     MemberPatch,
@@ -22,9 +24,10 @@ from stormwatch.api.schemas import (
     SilenceBody,
     StatusChangeBody,
     incident_view,
+    integration_view,
     member_view,
 )
-from stormwatch.wiring import incident_commands, member_admin
+from stormwatch.wiring import incident_commands, integration_admin, member_admin
 
 logger = Logger()
 app = create_app()
@@ -161,6 +164,41 @@ def update_member(handle: str, body: Annotated[MemberPatch, Body()]) -> Response
 @app.delete("/v1/members/<handle>")
 def remove_member(handle: str) -> Response[str]:
     member_admin().remove(current_caller(app), handle.lower())
+    return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")
+
+
+@app.post("/v1/integrations")
+def create_integration(body: Annotated[IntegrationBody, Body()]) -> Response[str]:
+    caller = current_caller(app)
+
+    def create() -> tuple[HTTPStatus, Any]:
+        issued = integration_admin().create_for(caller, body.source, body.name, body.settings())
+        return HTTPStatus.CREATED, integration_view(issued.integration, issued.key)
+
+    return idempotent(app, caller, create)
+
+
+@app.patch("/v1/integrations/<integration_id>")
+def update_integration(integration_id: str, body: Annotated[IntegrationPatch, Body()]) -> Response[str]:
+    settings: dict[str, Any] = body.model_dump(exclude_unset=True)
+    integration = integration_admin().update(current_caller(app), integration_id, settings)
+    return json_response(HTTPStatus.OK, integration_view(integration))
+
+
+@app.post("/v1/integrations/<integration_id>/rotate")
+def rotate_integration_key(integration_id: str) -> Response[str]:
+    caller = current_caller(app)
+
+    def rotate() -> tuple[HTTPStatus, Any]:
+        issued = integration_admin().rotate(caller, integration_id)
+        return HTTPStatus.OK, integration_view(issued.integration, issued.key)
+
+    return idempotent(app, caller, rotate)
+
+
+@app.delete("/v1/integrations/<integration_id>")
+def delete_integration(integration_id: str) -> Response[str]:
+    integration_admin().delete(current_caller(app), integration_id)
     return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")
 
 

@@ -9,9 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from stormwatch.api.http import create_app, current_caller, json_response
-from stormwatch.api.schemas import detail_view, incident_view, member_view
+from stormwatch.api.schemas import detail_view, incident_view, integration_view, member_view
 from stormwatch.domain.models import Severity, Status
-from stormwatch.wiring import incident_queries, member_admin
+from stormwatch.wiring import incident_queries, integration_admin, member_admin
 
 logger = Logger()
 app = create_app()
@@ -49,6 +49,21 @@ def list_members() -> Response[str]:
 @app.get("/v1/members/<handle>")
 def get_member(handle: str) -> Response[str]:
     return json_response(HTTPStatus.OK, member_view(member_admin().get(current_caller(app), handle.lower())))
+
+
+@app.get("/v1/integrations")
+def list_integrations() -> Response[str]:
+    integrations = integration_admin().list_integrations(current_caller(app))
+    return json_response(
+        HTTPStatus.OK, {"items": [integration_view(i) for i in integrations], "next_cursor": None}
+    )
+
+
+@app.get("/v1/integrations/<integration_id>")
+def get_integration(integration_id: str) -> Response[str]:
+    return json_response(
+        HTTPStatus.OK, integration_view(integration_admin().get(current_caller(app), integration_id))
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

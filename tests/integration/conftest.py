@@ -53,7 +53,15 @@ class Stack:
         self.keys = {
             (org, source): wiring.integration_admin().create(org, source, f"{org} {source}").key
             for org in ("acme", "globex")
-            for source in ("generic", "alertmanager")
+            for source in (
+                "generic",
+                "alertmanager",
+                "grafana",
+                "cloudwatch",
+                "sentry",
+                "datadog",
+                "pagerduty",
+            )
         }
 
     def invoke(self, function: str, event: dict[str, Any]) -> Answer:
@@ -64,10 +72,16 @@ class Stack:
         )
 
     def hook(
-        self, name: str, org: str = "acme", body: Any = None, authorization: str | None = "key"
+        self,
+        name: str,
+        org: str = "acme",
+        body: Any = None,
+        authorization: str | None = "key",
+        headers: dict[str, str] | None = None,
     ) -> Answer:
         """Post an ingest event from events/ingest/<name>.json, with this org's key for its source."""
         event = load_event(f"ingest/{name}.json")
+        event["headers"].update(headers or {})
         source = event["rawPath"].rsplit("/", 1)[1]
         if body is not None:
             event["body"] = body if isinstance(body, str) else json.dumps(body)
@@ -104,6 +118,15 @@ class Stack:
             event["queryStringParameters"] = query
             event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
         return self.invoke(name.split("/")[0], event)
+
+    def enqueue(self, name: str, org: str = "acme", routing_key: str | None = None, **changes: Any) -> Answer:
+        """Post a PagerDuty event from events/ingest/<name>.json with this org's routing key."""
+        event = load_event(f"ingest/{name}.json")
+        body = json.loads(event["body"])
+        body["routing_key"] = routing_key if routing_key is not None else self.keys[(org, "pagerduty")]
+        body.update(changes)
+        event["body"] = json.dumps(body)
+        return self.invoke("ingest", event)
 
     def call(
         self,

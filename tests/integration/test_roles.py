@@ -40,6 +40,12 @@ MATRIX = [
     ("GET", "/v1/members/{handle}", None, "admin"),
     ("PATCH", "/v1/members/{handle}", {"name": "B"}, "admin"),
     ("DELETE", "/v1/members/{handle}", None, "admin"),
+    ("POST", "/v1/integrations", {"source": "grafana", "name": "g"}, "admin"),
+    ("GET", "/v1/integrations", None, "admin"),
+    ("GET", "/v1/integrations/{id}", None, "admin"),
+    ("PATCH", "/v1/integrations/{id}", {"name": "renamed"}, "admin"),
+    ("POST", "/v1/integrations/{id}/rotate", None, "admin"),
+    ("DELETE", "/v1/integrations/{id}", None, "admin"),
 ]
 
 

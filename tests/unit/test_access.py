@@ -34,7 +34,7 @@ class CountingStore:
         self.by_hash = {secret_hash(key): integration}
         self.lookups = 0
 
-    def find_by_secret_hash(self, hashed):
+    def find_by_secret_hash(self, hashed, now):
         self.lookups += 1
         found = self.by_hash.get(hashed)
         return (found, hashed) if found else None

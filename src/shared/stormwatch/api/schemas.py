@@ -1,11 +1,13 @@
 """Request bodies (validated by the resolver, and the source of the OpenAPI schema) and response views."""
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
+from stormwatch.domain.integrations import TEMPLATE_FIELDS
 from stormwatch.domain.members import HANDLE_PATTERN, Member
-from stormwatch.domain.models import AlertState, Incident, Role, Severity, Status, TimelineEvent
+from stormwatch.domain.models import AlertState, Incident, Integration, Role, Severity, Status, TimelineEvent
 from stormwatch.domain.severity import lookup_severity
 from stormwatch.services.incidents import NewIncident
 from stormwatch.store.incidents import IncidentDetail
@@ -88,6 +90,57 @@ class MemberPatch(Strict):
     slack_webhook: HttpsUrl | None = None
     webhook_url: HttpsUrl | None = None
     webhook_secret: str | None = Field(default=None, min_length=16, max_length=256)
+
+
+def _key_template(value: str | None) -> str | None:
+    if value is None:
+        return value
+    for name in re.findall(r"\{([a-z_]+)", value):
+        if name not in TEMPLATE_FIELDS:
+            raise ValueError(
+                f"unknown field {{{name}}}; use " + ", ".join(f"{{{f}}}" for f in TEMPLATE_FIELDS)
+            )
+    if "{" not in value:
+        raise ValueError("a key template needs at least one {field}")
+    return value
+
+
+KeyTemplate = Annotated[str, Field(min_length=3, max_length=512), AfterValidator(_key_template)]
+
+
+class IntegrationSettings(Strict):
+    key_template: KeyTemplate | None = None
+    severity_map: dict[Annotated[str, BeforeValidator(_lower)], SeverityInput] | None = Field(
+        default=None, max_length=50
+    )
+    default_severity: SeverityInput | None = None
+    auto_resolve: bool | None = None
+    reopen_window_seconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)
+    flapping_threshold: int | None = Field(default=None, ge=1, le=100)
+    default_assignee: Handle | None = None
+    escalation_policy_id: str | None = Field(default=None, max_length=64)
+    insufficient_data: Literal["ignore", "firing", "resolved"] | None = None
+    signing_secret: str | None = Field(default=None, min_length=16, max_length=256)
+
+
+class IntegrationBody(IntegrationSettings):
+    source: Literal["generic", "alertmanager", "grafana", "cloudwatch", "sentry", "datadog", "pagerduty"]
+    name: str = Field(min_length=1, max_length=200)
+
+    def settings(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"source", "name"}, exclude_none=True)
+
+
+class IntegrationPatch(IntegrationSettings):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+def integration_view(integration: Integration, key: str | None = None) -> dict[str, Any]:
+    view = integration.model_dump(mode="json", exclude={"signing_secret", "org"})
+    view["has_signing_secret"] = integration.signing_secret is not None
+    if key is not None:
+        view["key"] = key
+    return view
 
 
 def member_view(member: Member) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class WebhookAuthenticator:
         cached = self._cache.get(key_hash)
         if cached is not None and cached[1] > now:
             return cached[0]
-        found = self._store.find_by_secret_hash(key_hash)
+        found = self._store.find_by_secret_hash(key_hash, now)
         if found is None or not hmac.compare_digest(found[1], key_hash):
             # Unknown keys are not cached: random keys must not grow the cache.
             return None

@@ -1,11 +1,20 @@
-"""Integrations and their keys. Only the SHA-256 of a key is stored; the key itself is shown once."""
+"""Integrations and their keys. Only the SHA-256 of a key is stored; the key itself is shown once.
 
+The org's item holds the settings; each key's item (found by the key's hash alone) points at it. A rotated
+key's item keeps working until its `valid_until`.
+"""
+
+from datetime import datetime
 from typing import Any
 
+from stormwatch.clock import iso
+from stormwatch.domain.errors import NotFound
 from stormwatch.domain.models import Integration
 from stormwatch.store.codec import decode_item, encode_item
 from stormwatch.store.keys import IntegrationKeys
-from stormwatch.store.table import translated_errors
+from stormwatch.store.table import ConditionFailed, translated_errors
+
+_STORAGE_ONLY = ("pk", "sk", "entity", "secret_hash", "previous_secret_hash")
 
 
 class IntegrationStore:
@@ -14,29 +23,112 @@ class IntegrationStore:
         self._table = table_name
 
     def create(self, integration: Integration, secret_hash: str) -> None:
-        record = integration.model_dump(mode="json", exclude_none=True)
-        by_key = {**record, **IntegrationKeys.by_secret_hash(secret_hash), "secret_hash": secret_hash}
-        in_org = {
-            **record,
-            **IntegrationKeys.in_org(integration.org, integration.id),
-            "secret_hash": secret_hash,
-        }
         with translated_errors():
             self._client.transact_write_items(
                 TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": encode_item(item),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    }
-                    for item in (by_key, in_org)
+                    self._put(self._org_item(integration, secret_hash), "attribute_not_exists(pk)"),
+                    self._put(self._key_item(integration, secret_hash), "attribute_not_exists(pk)"),
                 ]
             )
 
-    def find_by_secret_hash(self, secret_hash: str) -> tuple[Integration, str] | None:
-        """The integration a key hash belongs to, with the hash as stored (for a constant-time compare)."""
+    def get(
+        self, org: str, integration_id: str, consistent: bool = False
+    ) -> tuple[Integration, dict[str, Any]]:
+        """The integration and its stored key hashes."""
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self._table,
+                Key=encode_item(IntegrationKeys.in_org(org, integration_id)),
+                ConsistentRead=consistent,
+            )
+        raw = response.get("Item")
+        if raw is None:
+            raise NotFound(f"integration {integration_id} not found")
+        item = decode_item(raw)
+        return _integration(item), item
+
+    def list_integrations(self, org: str) -> list[Integration]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": f"ORG#{org}"}, ":prefix": {"S": "INTEGRATION#"}},
+        }
+        found: list[Integration] = []
+        while True:
+            with translated_errors():
+                response = self._client.query(**request)
+            found.extend(_integration(decode_item(raw)) for raw in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return found
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def replace(self, before: Integration, after: Integration, stored: dict[str, Any]) -> None:
+        """Write new settings if nobody changed them since `before` was read."""
+        item = {**self._org_item(after, stored["secret_hash"])}
+        if "previous_secret_hash" in stored:
+            item["previous_secret_hash"] = stored["previous_secret_hash"]
+        put = self._put(item, "updated_at = :seen")
+        put["Put"]["ExpressionAttributeValues"] = {
+            ":seen": {"S": iso(before.updated_at or before.created_at)}
+        }
+        try:
+            with translated_errors():
+                self._client.put_item(**put["Put"])
+        except ConditionFailed:
+            raise NotFound(
+                f"integration {before.id} changed or was deleted meanwhile; read it again"
+            ) from None
+
+    def rotate(
+        self, integration: Integration, stored: dict[str, Any], new_hash: str, old_valid_until: datetime
+    ) -> None:
+        """A new key; the old one keeps working until `old_valid_until`; a key retired before is dropped."""
+        old_hash = stored["secret_hash"]
+        operations = [
+            self._put(self._key_item(integration, new_hash), "attribute_not_exists(pk)"),
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": encode_item(IntegrationKeys.by_secret_hash(old_hash)),
+                    "UpdateExpression": "SET valid_until = :until",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":until": {"S": iso(old_valid_until)}},
+                }
+            },
+            self._put(
+                {**self._org_item(integration, new_hash), "previous_secret_hash": old_hash},
+                "secret_hash = :old",
+                {":old": {"S": old_hash}},
+            ),
+        ]
+        if "previous_secret_hash" in stored:
+            operations.append(
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": encode_item(IntegrationKeys.by_secret_hash(stored["previous_secret_hash"])),
+                    }
+                }
+            )
+        with translated_errors():
+            self._client.transact_write_items(TransactItems=operations)
+
+    def delete(self, integration: Integration, stored: dict[str, Any]) -> None:
+        keys = [
+            IntegrationKeys.in_org(integration.org, integration.id),
+            IntegrationKeys.by_secret_hash(stored["secret_hash"]),
+        ]
+        if "previous_secret_hash" in stored:
+            keys.append(IntegrationKeys.by_secret_hash(stored["previous_secret_hash"]))
+        with translated_errors():
+            self._client.transact_write_items(
+                TransactItems=[
+                    {"Delete": {"TableName": self._table, "Key": encode_item(key)}} for key in keys
+                ]
+            )
+
+    def find_by_secret_hash(self, secret_hash: str, now: datetime) -> tuple[Integration, str] | None:
+        """The integration a key hash belongs to (None if unknown or retired), with the hash as stored."""
         with translated_errors():
             response = self._client.get_item(
                 TableName=self._table, Key=encode_item(IntegrationKeys.by_secret_hash(secret_hash))
@@ -44,7 +136,48 @@ class IntegrationStore:
         raw = response.get("Item")
         if raw is None:
             return None
-        item = decode_item(raw)
-        stored_hash = str(item.pop("secret_hash"))
-        fields = {name: value for name, value in item.items() if name in Integration.model_fields}
-        return Integration.model_validate(fields), stored_hash
+        pointer = decode_item(raw)
+        if "valid_until" in pointer and pointer["valid_until"] <= iso(now):
+            return None
+        try:
+            integration, _ = self.get(pointer["org"], pointer["integration_id"])
+        except NotFound:
+            return None
+        return integration, str(pointer["secret_hash"])
+
+    def _put(
+        self, item: dict[str, Any], condition: str, values: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        put: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": encode_item(item),
+            "ConditionExpression": condition,
+        }
+        if values:
+            put["ExpressionAttributeValues"] = values
+        return {"Put": put}
+
+    @staticmethod
+    def _org_item(integration: Integration, secret_hash: str) -> dict[str, Any]:
+        record = integration.model_dump(mode="json", exclude_none=True)
+        record.setdefault("updated_at", record["created_at"])
+        return {
+            **record,
+            **IntegrationKeys.in_org(integration.org, integration.id),
+            "entity": "integration",
+            "secret_hash": secret_hash,
+        }
+
+    @staticmethod
+    def _key_item(integration: Integration, secret_hash: str) -> dict[str, Any]:
+        return {
+            **IntegrationKeys.by_secret_hash(secret_hash),
+            "entity": "integration_key",
+            "org": integration.org,
+            "integration_id": integration.id,
+            "secret_hash": secret_hash,
+        }
+
+
+def _integration(item: dict[str, Any]) -> Integration:
+    return Integration.model_validate({k: v for k, v in item.items() if k not in _STORAGE_ONLY})
