@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: dev test lint bench clean
+.PHONY: dev test tools lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,18 @@ $(STAMP): pyproject.toml
 dev: $(STAMP)
 	$(BIN)/stormwatch dev --port $(PORT) --credentials-file .stormwatch/credentials.json
 
-test: $(STAMP)
+# Real alerting tools the tests drive: Debian's Prometheus Alertmanager (installed when running as root,
+# as CI does; elsewhere its test is skipped with a note).
+tools:
+	@command -v prometheus-alertmanager >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing prometheus-alertmanager (Debian) for the tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null; \
+	  else \
+	    echo "note: prometheus-alertmanager is missing and this is not root: its test will be skipped"; \
+	  fi; }
+
+test: $(STAMP) tools
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	@# pytest exits 5 when it collected nothing: that is a failure, not a pass.

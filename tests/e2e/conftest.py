@@ -75,9 +75,8 @@ class LocalStack:
         return result.stdout.strip()
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    credentials_file = tmp_path_factory.mktemp("stack") / "credentials.json"
+def start_stack(directory: Path, *extra: str) -> Iterator[LocalStack]:
+    credentials_file = directory / "credentials.json"
     environment = {name: value for name, value in os.environ.items() if not name.startswith("STORMWATCH_")}
     process = subprocess.Popen(
         [
@@ -89,6 +88,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             "0",
             "--credentials-file",
             str(credentials_file),
+            *extra,
         ],
         cwd=ROOT,
         env=environment,
@@ -110,3 +110,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    yield from start_stack(tmp_path_factory.mktemp("stack"))

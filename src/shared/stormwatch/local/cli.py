@@ -64,6 +64,9 @@ def _dev(args: argparse.Namespace) -> int:
         print(f"stormwatch dev: no template at {template_path}", file=sys.stderr)
         return 2
     template = Template(template_path)
+    if args.sns_test_cert:
+        # Trusted for SNS signatures in place of AWS's certificates; read by the handlers' settings.
+        os.environ["STORMWATCH_SNS_TEST_CERTIFICATE"] = Path(args.sns_test_cert).read_text(encoding="utf-8")
     database = LocalDynamoDB(args.host)
     database.start()
     table_name = "stormwatch-local"
@@ -165,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         "--template", default="template.yaml", help="the SAM template to read (default: ./template.yaml)"
     )
     dev.add_argument("--verbose", action="store_true", help="log every request")
+    dev.add_argument(
+        "--sns-test-cert",
+        metavar="PEM",
+        help="trust this certificate for SNS signatures (test messages signed with its key are accepted)",
+    )
     dev.set_defaults(run=_dev)
 
     token = commands.add_parser("token", help="print a development JWT for the local stack")
