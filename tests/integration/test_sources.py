@@ -382,3 +382,18 @@ def test_alertmanagers_truncated_alerts_are_noted_on_the_incident(stack):
     detail = stack.incident(result["incident_id"])
     assert detail["truncated_alerts"] == 37
     assert detail["timeline"][0]["type"] == "alerts_truncated"
+
+
+def test_an_integrations_default_assignee_and_policy_go_to_its_new_incidents(stack):
+    stack.add_member("bob")
+    body = {
+        "source": "generic",
+        "name": "payments",
+        "default_assignee": "bob",
+        "escalation_policy_id": "pol_payments",
+    }
+    key = stack.call("POST", "/v1/integrations", body, roles="[admin]").body["key"]
+    (result,) = results(stack.hook("generic_firing", authorization=f"Bearer {key}"))
+    incident = stack.incident(result["incident_id"])
+    assert (incident["assignee"], incident["escalation_policy_id"]) == ("bob", "pol_payments")
+    assert [(n["kind"], n["member"]) for n in stack.outbox()] == [("assigned", "bob")]

@@ -36,6 +36,9 @@ class CorrelationPolicy:
     auto_resolve: bool = True
     # More reopens than this within the reopen window make the incident flapping.
     flapping_threshold: int = 3
+    # What a new incident from this integration starts with.
+    default_assignee: str | None = None
+    escalation_policy_id: str | None = None
 
 
 @dataclass
@@ -101,7 +104,7 @@ def correlate(
         elif alert.status is AlertStatus.ACKNOWLEDGED:
             actions.append(_acknowledge(fold, actor, now))
         elif state is None:
-            _open(fold, org, key_hash, 1, alert, actor, now)
+            _open(fold, org, key_hash, 1, alert, actor, now, policy)
             actions.append(Action.CREATED)
         elif state.status.is_active:
             fold.state = _absorb(fold, _settle(fold, state, actor, now, policy), alert, now)
@@ -115,7 +118,7 @@ def correlate(
             successor = incident_id(key_hash, state.generation + 1)
             superseded = new_event("superseded", now, actor, {"by": successor})
             fold.archived = Change(state, apply(state, superseded, org, state.id), [superseded])
-            _open(fold, org, key_hash, state.generation + 1, alert, actor, now, previous_id=state.id)
+            _open(fold, org, key_hash, state.generation + 1, alert, actor, now, policy, previous_id=state.id)
             actions.append(Action.CREATED)
     _note_truncation(fold, alerts, now)
     return Outcome(fold.state, fold.changes(), actions)
@@ -163,7 +166,13 @@ def _acknowledge(fold: _Fold, actor: str, now: datetime) -> Action:
     return Action.UPDATED
 
 
-def created_event(alert: AlertEvent, actor: str, now: datetime, previous_id: str | None) -> TimelineEvent:
+def created_event(
+    alert: AlertEvent,
+    actor: str,
+    now: datetime,
+    previous_id: str | None,
+    escalation_policy_id: str | None = None,
+) -> TimelineEvent:
     """The first event of an incident: everything its snapshot starts from."""
     data: dict[str, object] = {
         "incident_key": normalize_key(alert.incident_key),
@@ -179,6 +188,7 @@ def created_event(alert: AlertEvent, actor: str, now: datetime, previous_id: str
         "owner": alert.owner.name if alert.owner else None,
         "owner_slack_webhook": alert.owner.slack_webhook if alert.owner else None,
         "previous_incident_id": previous_id,
+        "escalation_policy_id": escalation_policy_id,
     }
     data.update({name: value for name, value in optional.items() if value is not None})
     return new_event("created", now, actor, data)
@@ -192,12 +202,17 @@ def _open(
     alert: AlertEvent,
     actor: str,
     now: datetime,
+    policy: CorrelationPolicy,
     previous_id: str | None = None,
 ) -> None:
-    created = created_event(alert, actor, now, previous_id)
+    created = created_event(alert, actor, now, previous_id, policy.escalation_policy_id)
     fold.events = [created]
     fold.joined = []
-    fold.state = _absorb(fold, apply(None, created, org, incident_id(key_hash, generation)), alert, now)
+    state = apply(None, created, org, incident_id(key_hash, generation))
+    if policy.default_assignee:
+        data = {"assignee": policy.default_assignee, "previous": None, "reason": "integration default"}
+        state = record(state, new_event("assigned", now, actor, data), fold.events)
+    fold.state = _absorb(fold, state, alert, now)
 
 
 def _absorb(fold: _Fold, state: Incident, alert: AlertEvent, now: datetime) -> Incident:

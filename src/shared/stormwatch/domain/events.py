@@ -119,6 +119,7 @@ def _created(org: str, incident_id: str, event: TimelineEvent) -> Incident:
         owner_slack_webhook=data.get("owner_slack_webhook"),
         labels=data.get("labels", {}),
         previous_incident_id=data.get("previous_incident_id"),
+        escalation_policy_id=data.get("escalation_policy_id"),
         first_seen=event.at,
         last_seen=event.at,
         created_at=event.at,

@@ -173,6 +173,7 @@ class Incident(BaseModel):
     # Alerts of the group the source left out of its last delivery (Alertmanager's truncatedAlerts).
     truncated_alerts: int = 0
     parent_id: str | None = None
+    escalation_policy_id: str | None = None
     previous_incident_id: str | None = None
     # Set when a later alert opened a new incident for the same key: this one is then history.
     superseded_by: str | None = None

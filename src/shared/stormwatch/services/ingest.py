@@ -22,8 +22,10 @@ from typing import Any
 from stormwatch.clock import Clock
 from stormwatch.domain.correlation import Action, CorrelationPolicy, correlate
 from stormwatch.domain.errors import InvalidInput, NotFound, Unauthenticated
+from stormwatch.domain.events import Change
 from stormwatch.domain.integrations import configured
-from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration
+from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration, Notification
+from stormwatch.domain.work import notify
 from stormwatch.ids import key_hash, short_hash
 from stormwatch.normalizers import WebhookRequest, normalizer_for, pagerduty
 from stormwatch.normalizers.limits import MAX_EVIDENCE_KEYS
@@ -160,6 +162,8 @@ class IngestService:
             ),
             auto_resolve=integration.auto_resolve,
             flapping_threshold=integration.flapping_threshold,
+            default_assignee=integration.default_assignee,
+            escalation_policy_id=integration.escalation_policy_id,
         )
         results: list[AlertResult | None] = [None] * len(alerts)
         groups: dict[str, list[int]] = {}
@@ -211,10 +215,20 @@ class IngestService:
             outcome = correlate(org, hashed_key, stored, batch, now, policy)
             if outcome.changes:
                 changes = with_children_resolved(self._incidents, outcome.changes, now)
-                self._incidents.commit(changes, marker=marker)
+                self._incidents.commit(changes, _assignment_notices(changes, now), marker=marker)
             return outcome.actions, outcome.incident
 
         return retrying(attempt, self._sleep, f"incident key {hashed_key}")
+
+
+def _assignment_notices(changes: list[Change], now: datetime) -> list[Notification]:
+    """A new incident given to the integration's default assignee tells them."""
+    return [
+        notify(change.after, "assigned", str(event.data["assignee"]), now, by=event.actor)
+        for change in changes
+        for event in change.events
+        if event.type == "assigned" and change.before is None
+    ]
 
 
 def _chunks(indexes: list[int], alerts: list[AlertEvent]) -> Iterator[list[int]]:
