@@ -37,6 +37,8 @@ test: $(STAMP) tools
 bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/dynamodb_costs.py
+	$(BIN)/python bench/storm.py
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) .stormwatch .pytest_cache .mypy_cache .ruff_cache

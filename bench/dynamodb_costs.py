@@ -12,10 +12,9 @@ from moto import mock_aws
 import _environment
 from capacity import CapacityMeter
 from stormwatch import wiring
-from stormwatch.domain.models import Caller, Role, Severity, Status
+from stormwatch.domain.models import Caller, NewIncident, Role, Severity, Status
 from stormwatch.local.cli import create_table
 from stormwatch.local.lambdas import LocalFunction
-from stormwatch.services.incidents import NewIncident
 from stormwatch.settings import get_settings
 from stormwatch.store.table import dynamodb_client
 
@@ -103,31 +102,39 @@ def main() -> None:
         measure(
             "new incident, first webhook of a container",
             "+1 key lookup per container per minute",
-            lambda: ingest.receive("generic", bearer, alarm("GET /warmup")),
+            lambda: ingest.receive("generic", {"authorization": bearer}, alarm("GET /warmup")),
         )
         (created,) = measure(
-            "new incident", "one transaction", lambda: ingest.receive("generic", bearer, alarm("GET /orders"))
+            "new incident",
+            "one transaction",
+            lambda: ingest.receive("generic", {"authorization": bearer}, alarm("GET /orders")),
         )
         clock.advance(seconds=10)
         measure(
             "repeat firing",
             "one write, no read",
-            lambda: ingest.receive("generic", bearer, alarm("GET /orders")),
+            lambda: ingest.receive("generic", {"authorization": bearer}, alarm("GET /orders")),
         )
         measure(
-            "severity rise", "", lambda: ingest.receive("generic", bearer, alarm("GET /orders", "critical"))
+            "severity rise",
+            "",
+            lambda: ingest.receive("generic", {"authorization": bearer}, alarm("GET /orders", "critical")),
         )
         measure(
             "resolve from the source",
             "",
-            lambda: ingest.receive("generic", bearer, alarm("GET /orders", status="resolved")),
+            lambda: ingest.receive(
+                "generic", {"authorization": bearer}, alarm("GET /orders", status="resolved")
+            ),
         )
         clock.advance(minutes=10)
         ingest.receive(
-            "generic", bearer, alarm("GET /warmup")
+            "generic", {"authorization": bearer}, alarm("GET /warmup")
         )  # the key cache expired: look the key up again
         measure(
-            "reopen within the window", "", lambda: ingest.receive("generic", bearer, alarm("GET /orders"))
+            "reopen within the window",
+            "",
+            lambda: ingest.receive("generic", {"authorization": bearer}, alarm("GET /orders")),
         )
         measure(
             "acknowledge (status change)",
@@ -140,17 +147,19 @@ def main() -> None:
             lambda: commands.open(lead, NewIncident(title="Checkout slow", severity=Severity.HIGH)),
         )
         am = f"Bearer {keys['alertmanager']}"
-        ingest.receive("alertmanager", am, alertmanager_body("warm-up", alerts=1, fingerprints=1))
+        ingest.receive(
+            "alertmanager", {"authorization": am}, alertmanager_body("warm-up", alerts=1, fingerprints=1)
+        )
         body = alertmanager_body('{}:{alertname="HighErrorRate"}', alerts=100, fingerprints=5)
         measure(
             "Alertmanager body: 100 alerts, 1 key, 5 fingerprints (new)",
             "writes per key, not per alert",
-            lambda: ingest.receive("alertmanager", am, body),
+            lambda: ingest.receive("alertmanager", {"authorization": am}, body),
         )
         measure(
             "the same body again (all repeats)",
             "writes per key, not per alert",
-            lambda: ingest.receive("alertmanager", am, body),
+            lambda: ingest.receive("alertmanager", {"authorization": am}, body),
         )
 
         admin = Caller(org="acme", user="root", roles=frozenset({Role.ADMIN}))
@@ -180,7 +189,9 @@ def main() -> None:
         for index in range(60):
             clock.advance(seconds=1)
             ingest.receive(
-                "generic", bearer, alarm(f"GET /route/{index}", "critical" if index % 4 == 0 else "warning")
+                "generic",
+                {"authorization": bearer},
+                alarm(f"GET /route/{index}", "critical" if index % 4 == 0 else "warning"),
             )
         measure(
             "list 50 incidents",

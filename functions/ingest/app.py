@@ -15,7 +15,7 @@ from stormwatch.api.http import create_app, guard_request, json_response
 from stormwatch.wiring import ingest_service
 
 logger = Logger()
-metrics = Metrics()
+metrics = Metrics(namespace="Stormwatch")
 app = create_app()
 
 

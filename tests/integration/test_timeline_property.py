@@ -22,12 +22,12 @@ from stormwatch.domain.models import (
     AlertStatus,
     Caller,
     Integration,
+    NewIncident,
     Role,
     Severity,
     Status,
 )
 from stormwatch.local.cli import create_table
-from stormwatch.services.incidents import NewIncident
 from stormwatch.settings import get_settings
 from tests.support.aws import local_table
 from tests.support.clock import FakeClock

@@ -67,7 +67,7 @@ def ingest_service() -> "IngestService":
         clock,
         timedelta(seconds=settings.reopen_window_seconds),
         sleep,
-        sns(),
+        sns,
     )
 
 

@@ -10,15 +10,6 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from stormwatch.api.http import json_response
 from stormwatch.domain.errors import Conflict, InvalidInput
@@ -34,15 +25,21 @@ MAX_KEY_LENGTH = 255
 Answer = tuple[HTTPStatus, Any]
 
 
-class SingleTablePersistence(DynamoDBPersistenceLayer):
-    """Powertools' DynamoDB persistence with a partition per record, not one shared partition key."""
-
-    def _get_key(self, idempotency_key: str) -> dict[str, Any]:
-        return encode_item(IdempotencyKeys.of(idempotency_key))
-
-
 @lru_cache(maxsize=1)
-def _runner() -> tuple[IdempotencyConfig, Callable[..., dict[str, Any]]]:
+def _runner() -> tuple[Any, Callable[..., dict[str, Any]]]:
+    # Imported only when a request carries a key: powertools idempotency (and boto3 with it) costs ~200 ms.
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    class SingleTablePersistence(DynamoDBPersistenceLayer):
+        """Powertools' DynamoDB persistence with a partition per record, not one shared partition key."""
+
+        def _get_key(self, idempotency_key: str) -> dict[str, Any]:
+            return encode_item(IdempotencyKeys.of(idempotency_key))
+
     settings = get_settings()
     persistence = SingleTablePersistence(
         table_name=settings.table_name,
@@ -77,6 +74,11 @@ def idempotent(app: APIGatewayHttpResolver, caller: Caller, command: Callable[[]
             f"Idempotency-Key: 1 to {MAX_KEY_LENGTH} characters",
             details=[{"field": "header.Idempotency-Key", "problem": "length"}],
         )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
     config, run = _runner()
     config.register_lambda_context(app.lambda_context)
     request = {

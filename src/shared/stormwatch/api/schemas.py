@@ -7,9 +7,17 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, 
 
 from stormwatch.domain.integrations import TEMPLATE_FIELDS
 from stormwatch.domain.members import HANDLE_PATTERN, Member
-from stormwatch.domain.models import AlertState, Incident, Integration, Role, Severity, Status, TimelineEvent
+from stormwatch.domain.models import (
+    AlertState,
+    Incident,
+    Integration,
+    NewIncident,
+    Role,
+    Severity,
+    Status,
+    TimelineEvent,
+)
 from stormwatch.domain.severity import lookup_severity
-from stormwatch.services.incidents import NewIncident
 from stormwatch.store.incidents import IncidentDetail
 
 

@@ -1,5 +1,6 @@
 """The domain's nouns: severities, statuses, roles, alerts, incidents, timeline events."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -197,6 +198,19 @@ class Incident(BaseModel):
     @property
     def firing_alerts(self) -> int:
         return sum(1 for alert in self.alerts.values() if alert.status is AlertStatus.FIRING)
+
+
+@dataclass(frozen=True)
+class NewIncident:
+    """What a person gives to open an incident by hand."""
+
+    title: str
+    severity: Severity
+    description: str | None = None
+    service: str | None = None
+    environment: str | None = None
+    incident_key: str | None = None
+    labels: dict[str, str] | None = None
 
 
 class TimelineEvent(BaseModel):

@@ -3,7 +3,6 @@ commits the change conditionally on the version it read; a lost race re-reads an
 command lands only while it still applies (and answers 409 when it no longer does)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from stormwatch.clock import Clock
@@ -12,7 +11,16 @@ from stormwatch.domain.errors import Forbidden, NotFound, PreconditionFailed
 from stormwatch.domain.events import Change, new_event
 from stormwatch.domain.lifecycle import change_status
 from stormwatch.domain.members import mentioned_handles
-from stormwatch.domain.models import AlertEvent, Caller, Incident, Notification, Role, Severity, Status
+from stormwatch.domain.models import (
+    AlertEvent,
+    Caller,
+    Incident,
+    NewIncident,
+    Notification,
+    Role,
+    Severity,
+    Status,
+)
 from stormwatch.domain.permissions import require
 from stormwatch.domain.work import assign, comment_event, link, notify, set_severity, silence, unsilence
 from stormwatch.ids import key_hash, new_event_id
@@ -20,18 +28,6 @@ from stormwatch.services.cascade import with_children_resolved
 from stormwatch.services.retry import retrying
 from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.members import MemberStore
-
-
-@dataclass(frozen=True)
-class NewIncident:
-    title: str
-    severity: Severity
-    description: str | None = None
-    service: str | None = None
-    environment: str | None = None
-    incident_key: str | None = None
-    labels: dict[str, str] | None = None
-
 
 Decision = Callable[[Incident, datetime], Change]
 

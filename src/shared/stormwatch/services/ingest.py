@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stormwatch.clock import Clock
 from stormwatch.domain.correlation import Action, CorrelationPolicy, correlate
@@ -33,9 +33,11 @@ from stormwatch.normalizers.pagerduty import routing_key
 from stormwatch.services.cascade import with_children_resolved
 from stormwatch.services.retry import retrying
 from stormwatch.services.signatures import VERIFIERS
-from stormwatch.services.sns import SnsVerifier
 from stormwatch.services.webhook_auth import WebhookAuthenticator
 from stormwatch.store.incidents import DeliveryMarker, DuplicateDelivery, IncidentStore
+
+if TYPE_CHECKING:
+    from stormwatch.services.sns import SnsVerifier
 
 # One write covers at most this many fingerprints, which keeps its expression under DynamoDB's 4 KB and its
 # transaction (snapshot, one detail item per new fingerprint, their events) far under 100 items.
@@ -87,7 +89,7 @@ class IngestService:
         clock: Clock,
         default_reopen_window: timedelta,
         sleep: Callable[[float], None],
-        sns: SnsVerifier,
+        sns: "Callable[[], SnsVerifier]",
     ) -> None:
         self._authenticator = authenticator
         self._incidents = incidents
@@ -114,9 +116,10 @@ class IngestService:
                 raise InvalidInput(
                     "body: expected an SNS message (a JSON object)", details=[{"field": "body"}]
                 )
-            self._sns.verify(payload)
+            sns = self._sns()
+            sns.verify(payload)
             if payload.get("Type") == "SubscriptionConfirmation":
-                self._sns.confirm_subscription(payload)
+                sns.confirm_subscription(payload)
                 return []
             if payload.get("Type") != "Notification":
                 return []
@@ -166,10 +169,17 @@ class IngestService:
             escalation_policy_id=integration.escalation_policy_id,
         )
         results: list[AlertResult | None] = [None] * len(alerts)
-        groups: dict[str, list[int]] = {}
+        # Per key, alerts are taken fingerprint by fingerprint (each fingerprint keeps its own order, which is
+        # all correlation depends on), so a chunk of 10 fingerprints holds every alert of those fingerprints.
+        groups: dict[str, dict[str, list[int]]] = {}
         for index, alert in enumerate(alerts):
-            groups.setdefault(key_hash(integration.org, alert.incident_key), []).append(index)
-        chunks = [(hashed, chunk) for hashed, indexes in groups.items() for chunk in _chunks(indexes, alerts)]
+            by_fingerprint = groups.setdefault(key_hash(integration.org, alert.incident_key), {})
+            by_fingerprint.setdefault(alert.fingerprint, []).append(index)
+        chunks = [
+            (hashed, chunk)
+            for hashed, by_fingerprint in groups.items()
+            for chunk in _chunks([index for run in by_fingerprint.values() for index in run], alerts)
+        ]
         marked = delivery is not None and (delivery.always or len(chunks) > 1)
         for number, (hashed_key, chunk) in enumerate(chunks):
             batch = [alerts[index] for index in chunk]
