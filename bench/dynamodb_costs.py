@@ -11,6 +11,7 @@ from moto import mock_aws
 
 import _environment
 from capacity import CapacityMeter
+from payloads import alertmanager_body
 from stormwatch import wiring
 from stormwatch.domain.models import Caller, NewIncident, Role, Severity, Status
 from stormwatch.local.cli import create_table
@@ -42,32 +43,6 @@ def alarm(route: str, severity: str = "warning", status: str = "firing") -> str:
             "evidence": {"error_rate": 0.071, "window": "5m", "sample": "GET /orders 500 x 412"},
             "owner": {"owner": "payments", "slack_webhook": "https://hooks.slack.com/services/T0/B0/XXXX"},
             "sentry_url": "https://sentry.io/organizations/acme/issues/4509/",
-        }
-    )
-
-
-def alertmanager_body(group: str, alerts: int, fingerprints: int) -> str:
-    return json.dumps(
-        {
-            "version": "4",
-            "groupKey": group,
-            "status": "firing",
-            "receiver": "stormwatch",
-            "alerts": [
-                {
-                    "status": "firing",
-                    "labels": {
-                        "alertname": "HighErrorRate",
-                        "service": "api",
-                        "severity": "critical",
-                        "pod": f"p{i % fingerprints}",
-                    },
-                    "annotations": {"summary": "5xx above 5%", "value": str(i)},
-                    "startsAt": "2026-11-22T05:27:24Z",
-                    "fingerprint": f"fp{i % fingerprints:04d}",
-                }
-                for i in range(alerts)
-            ],
         }
     )
 

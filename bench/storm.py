@@ -46,33 +46,6 @@ def start_moto() -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("moto_server did not start")
 
 
-def alertmanager_body(group: str, alerts: int, fingerprints: int) -> str:
-    return json.dumps(
-        {
-            "version": "4",
-            "groupKey": group,
-            "status": "firing",
-            "receiver": "stormwatch",
-            "truncatedAlerts": 0,
-            "alerts": [
-                {
-                    "status": "firing",
-                    "labels": {
-                        "alertname": "HighErrorRate",
-                        "service": "api",
-                        "severity": "critical",
-                        "pod": f"p{i % fingerprints}",
-                    },
-                    "annotations": {"summary": "5xx above 5%", "value": str(i)},
-                    "startsAt": "2026-11-22T05:27:24Z",
-                    "fingerprint": f"fp{i % fingerprints:04d}",
-                }
-                for i in range(alerts)
-            ],
-        }
-    )
-
-
 def main() -> None:
     moto, endpoint = start_moto()
     os.environ.update(
@@ -91,6 +64,7 @@ def main() -> None:
     import boto3
 
     from capacity import CapacityMeter
+    from payloads import alertmanager_body
     from stormwatch import wiring
     from stormwatch.local.cli import create_table
     from stormwatch.local.lambdas import LocalFunction
