@@ -1,7 +1,7 @@
 """Reading incidents: the list with filters and the detail with alerts and timeline."""
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.api_gateway import Response
@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from stormwatch.api.http import create_app, current_caller, json_response
-from stormwatch.api.schemas import detail_view, incident_view, integration_view, member_view
+from stormwatch.api.schemas import detail_view, event_view, incident_view, integration_view, member_view
 from stormwatch.domain.models import Severity, Status
 from stormwatch.wiring import incident_queries, integration_admin, member_admin
 
@@ -35,6 +35,21 @@ def list_incidents(
 def get_incident(incident_id: str) -> Response[str]:
     return json_response(
         HTTPStatus.OK, detail_view(incident_queries().detail(current_caller(app), incident_id))
+    )
+
+
+@app.get("/v1/incidents/<incident_id>/timeline")
+def get_timeline(
+    incident_id: str,
+    order: Annotated[Literal["oldest", "newest"], Query()] = "oldest",
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response[str]:
+    events, next_cursor = incident_queries().timeline(
+        current_caller(app), incident_id, order == "newest", limit, cursor
+    )
+    return json_response(
+        HTTPStatus.OK, {"items": [event_view(event) for event in events], "next_cursor": next_cursor}
     )
 
 

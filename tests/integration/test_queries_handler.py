@@ -110,3 +110,48 @@ def test_following_cursors_through_a_filtered_list_skips_nothing(stack):
         if cursor is None:
             break
     assert seen == list(reversed(critical))
+
+
+def test_the_timeline_pages_oldest_or_newest_first_to_the_end(stack):
+    incident_id = fire(stack, "db::lag", "low")
+    for severity in ("medium", "high", "critical"):
+        stack.clock.advance(seconds=5)
+        fire(stack, "db::lag", severity)
+    for note in ("looking", "found it"):
+        stack.call("POST", f"/v1/incidents/{incident_id}/comments", {"body": note})
+    everything = [event["id"] for event in stack.incident(incident_id)["timeline"]]
+    assert len(everything) == 7
+
+    for order, expected in (("oldest", list(reversed(everything))), ("newest", everything)):
+        seen, cursor = [], None
+        for _ in range(5):
+            query = {"order": order, "limit": "3", **({"cursor": cursor} if cursor else {})}
+            page = stack.call("GET", f"/v1/incidents/{incident_id}/timeline", roles="[viewer]", query=query)
+            assert page.status == 200, page.body
+            seen += [event["id"] for event in page.body["items"]]
+            cursor = page.body["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == expected
+
+
+def test_a_timeline_cursor_from_another_incident_or_made_up_is_400_and_another_orgs_incident_404(stack):
+    first, second = fire(stack, "a"), fire(stack, "b")
+    fire(stack, "a", "critical")
+    page = stack.call("GET", f"/v1/incidents/{first}/timeline", roles="[viewer]", query={"limit": "1"})
+    cursor = page.body["next_cursor"]
+    assert cursor is not None
+    for bad in (cursor, "bm9wZQ", "%%%"):
+        target = second if bad == cursor else first
+        answer = stack.call(
+            "GET", f"/v1/incidents/{target}/timeline", roles="[viewer]", query={"cursor": bad}
+        )
+        assert answer.status == 400
+        assert answer.body["error"]["message"].startswith("cursor")
+    foreign = fire(stack, "c", org="globex")
+    assert stack.call("GET", f"/v1/incidents/{foreign}/timeline", roles="[viewer]").status == 404
+    bad_order = stack.call(
+        "GET", f"/v1/incidents/{first}/timeline", roles="[viewer]", query={"order": "sideways"}
+    )
+    assert bad_order.status == 400
+    assert bad_order.body["error"]["message"].startswith("query.order")

@@ -439,6 +439,36 @@ class IncidentStore:
                     return incident
         raise NotFound(f"incident {incident_id} not found")
 
+    def timeline_page(
+        self, incident: Incident, newest_first: bool, limit: int, cursor: str | None
+    ) -> tuple[list[TimelineEvent], str | None]:
+        """One page of an incident's timeline. The cursor names the last event returned; the key it starts
+        from is rebuilt from this incident's own partition, so a cursor can only move within it."""
+        partition = IncidentKeys.of(incident)["pk"]
+        prefix = IncidentKeys.timeline_prefix(incident.generation)
+        expr = Expression()
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": f"{expr.name('pk')} = {expr.value(partition)} AND "
+            f"begins_with({expr.name('sk')}, {expr.value(prefix)})",
+            "ScanIndexForward": not newest_first,
+            "Limit": limit,
+            **expr.request(),
+        }
+        if cursor is not None:
+            sort_key = _decode_timeline_cursor(cursor, incident.id, prefix)
+            request["ExclusiveStartKey"] = encode_item({"pk": partition, "sk": sort_key})
+        with translated_errors():
+            response = self._client.query(**request)
+        items = [decode_item(raw) for raw in response.get("Items", [])]
+        events = [TimelineEvent.model_validate(_strip(item)) for item in items]
+        last = response.get("LastEvaluatedKey")
+        next_cursor = None
+        if last and items:
+            position = json.dumps([incident.id, decode_item(last)["sk"]], separators=(",", ":"))
+            next_cursor = base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+        return events, next_cursor
+
     def timeline(self, incident: Incident) -> list[TimelineEvent]:
         """Every event of an incident, oldest first."""
         items = self._query_prefix(
@@ -647,6 +677,22 @@ def _strip(item: Item) -> Item:
 def _encode_cursor(last_key: Item, sort_name: str) -> str:
     payload = json.dumps([last_key[sort_name], last_key["pk"], last_key["sk"]], separators=(",", ":"))
     return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_timeline_cursor(cursor: str, incident_id: str, prefix: str) -> str:
+    """The position a timeline cursor names, if it was made for this incident's timeline."""
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        decoded = None
+    valid = isinstance(decoded, list) and len(decoded) == 2 and all(isinstance(part, str) for part in decoded)
+    owner, sort_key = decoded if valid else ("", "")
+    if owner != incident_id or not sort_key.startswith(prefix) or len(sort_key) > 200:
+        raise InvalidInput(
+            "cursor: not a cursor of this timeline; start again without it",
+            details=[{"field": "cursor", "problem": "invalid"}],
+        )
+    return sort_key
 
 
 def _decode_cursor(
