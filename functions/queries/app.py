@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from stormwatch.api.http import create_app, current_caller, json_response
+from stormwatch.api.openapi import packaged
 from stormwatch.api.schemas import detail_view, event_view, incident_view, integration_view, member_view
 from stormwatch.domain.models import Severity, Status
 from stormwatch.wiring import incident_queries, integration_admin, member_admin
@@ -51,6 +52,11 @@ def get_timeline(
     return json_response(
         HTTPStatus.OK, {"items": [event_view(event) for event in events], "next_cursor": next_cursor}
     )
+
+
+@app.get("/v1/openapi.json")
+def openapi_document() -> Response[str]:
+    return Response(status_code=HTTPStatus.OK.value, content_type="application/json", body=packaged())
 
 
 @app.get("/v1/members")

@@ -156,6 +156,18 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _openapi(args: argparse.Namespace) -> int:
+    from stormwatch.api.openapi import PACKAGED, generate
+
+    text = json.dumps(generate(Path("functions").resolve()), indent=2, sort_keys=True) + "\n"
+    if args.write:
+        PACKAGED.write_text(text, encoding="utf-8")
+        print(f"wrote {PACKAGED}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="stormwatch", description="Stormwatch's local stack and tools.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--credentials-file", default=".stormwatch/credentials.json")
     token.add_argument("--ttl-hours", type=int, default=12)
     token.set_defaults(run=_token)
+
+    openapi = commands.add_parser("openapi", help="print the OpenAPI document of every route (or --write it)")
+    openapi.add_argument("--write", action="store_true", help="update the document packaged with the layer")
+    openapi.set_defaults(run=_openapi)
 
     args = parser.parse_args(argv)
     result: int = args.run(args)
