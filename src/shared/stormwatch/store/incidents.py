@@ -446,15 +446,8 @@ class IncidentStore:
         from is rebuilt from this incident's own partition, so a cursor can only move within it."""
         partition = IncidentKeys.of(incident)["pk"]
         prefix = IncidentKeys.timeline_prefix(incident.generation)
-        expr = Expression()
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": f"{expr.name('pk')} = {expr.value(partition)} AND "
-            f"begins_with({expr.name('sk')}, {expr.value(prefix)})",
-            "ScanIndexForward": not newest_first,
-            "Limit": limit,
-            **expr.request(),
-        }
+        request = self._prefix_request(partition, prefix, newest_first)
+        request["Limit"] = limit
         if cursor is not None:
             sort_key = _decode_timeline_cursor(cursor, incident.id, prefix)
             request["ExclusiveStartKey"] = encode_item({"pk": partition, "sk": sort_key})
@@ -501,12 +494,6 @@ class IncidentStore:
         incident = self.get(org, incident_id)
         partition = IncidentKeys.of(incident)["pk"]
         alert_items = self._query_prefix(partition, IncidentKeys.alert_prefix(incident.generation))
-        timeline_items = self._query_prefix(
-            partition,
-            IncidentKeys.timeline_prefix(incident.generation),
-            newest_first=True,
-            limit=timeline_limit,
-        )
         alerts = [
             AlertDetail(
                 fingerprint=item["fingerprint"],
@@ -517,7 +504,7 @@ class IncidentStore:
             )
             for item in alert_items
         ]
-        timeline = [TimelineEvent.model_validate(_strip(item)) for item in timeline_items]
+        timeline, _ = self.timeline_page(incident, newest_first=True, limit=timeline_limit, cursor=None)
         return IncidentDetail(incident, alerts, timeline)
 
     def list_incidents(
@@ -595,26 +582,27 @@ class IncidentStore:
         ordered = (found.get((key["pk"]["S"], key["sk"]["S"])) for key in keys)
         return [incident for incident in ordered if incident is not None]
 
-    def _query_prefix(
-        self, partition: str, prefix: str, newest_first: bool = False, limit: int | None = None
-    ) -> list[Item]:
+    def _prefix_request(self, partition: str, prefix: str, newest_first: bool = False) -> dict[str, Any]:
+        """A Query for the items of one partition whose sort key starts with `prefix`."""
         expr = Expression()
-        request: dict[str, Any] = {
+        return {
             "TableName": self._table,
             "KeyConditionExpression": f"{expr.name('pk')} = {expr.value(partition)} AND "
             f"begins_with({expr.name('sk')}, {expr.value(prefix)})",
             "ScanIndexForward": not newest_first,
             **expr.request(),
         }
-        if limit is not None:
-            request["Limit"] = limit
+
+    def _query_prefix(self, partition: str, prefix: str) -> list[Item]:
+        """Every item under the prefix, oldest first."""
+        request = self._prefix_request(partition, prefix)
         items: list[Item] = []
         while True:
             with translated_errors():
                 response = self._client.query(**request)
             items.extend(decode_item(raw) for raw in response.get("Items", []))
             start = response.get("LastEvaluatedKey")
-            if start is None or (limit is not None and len(items) >= limit):
+            if start is None:
                 return items
             request["ExclusiveStartKey"] = start
 
