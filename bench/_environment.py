@@ -14,6 +14,7 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "STORMWATCH_TABLE_NAME": "stormwatch-bench",
+        "STORMWATCH_CURSOR_SECRET": "cursor-secret-for-tests-only",
         "POWERTOOLS_METRICS_DISABLED": "true",
     }
 )

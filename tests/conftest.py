@@ -12,6 +12,7 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "STORMWATCH_TABLE_NAME": "stormwatch-test",
+        "STORMWATCH_CURSOR_SECRET": "cursor-secret-for-tests-only",
         "POWERTOOLS_SERVICE_NAME": "stormwatch",
         "POWERTOOLS_METRICS_NAMESPACE": "Stormwatch",
         "POWERTOOLS_METRICS_DISABLED": "true",

@@ -7,10 +7,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
+from pydantic import AwareDatetime
 
 from stormwatch.api.http import create_app, current_caller, json_response
 from stormwatch.api.openapi import packaged
 from stormwatch.api.schemas import detail_view, event_view, incident_view, integration_view, member_view
+from stormwatch.domain.listing import IncidentFilter, Sort
 from stormwatch.domain.models import Severity, Status
 from stormwatch.wiring import incident_queries, integration_admin, member_admin
 
@@ -20,15 +22,36 @@ app = create_app()
 
 @app.get("/v1/incidents")
 def list_incidents(
-    status: Annotated[Status | None, Query()] = None,
-    severity: Annotated[list[Severity] | None, Query()] = None,
+    status: Annotated[list[Status] | None, Query(description="one or more, comma-separated")] = None,
+    severity: Annotated[list[Severity] | None, Query(description="one or more, comma-separated")] = None,
+    service: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    environment: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    assignee: Annotated[str | None, Query(min_length=1, max_length=64, description="a handle, or me")] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="words in title, service or key")
+    ] = None,
+    created_after: Annotated[AwareDatetime | None, Query()] = None,
+    created_before: Annotated[AwareDatetime | None, Query()] = None,
+    sort: Annotated[Sort, Query(description="created: newest first; activity: latest activity first")] = (
+        Sort.CREATED
+    ),
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> Response[str]:
-    page = incident_queries().list_incidents(current_caller(app), status, severity or [], limit, cursor)
+    wanted = IncidentFilter.parse(
+        status or [],
+        severity or [],
+        service,
+        environment,
+        assignee.lower() if assignee else None,
+        q,
+        created_after,
+        created_before,
+        sort,
+    )
+    items, next_cursor = incident_queries().list_incidents(current_caller(app), wanted, limit, cursor)
     return json_response(
-        HTTPStatus.OK,
-        {"items": [incident_view(item) for item in page.items], "next_cursor": page.next_cursor},
+        HTTPStatus.OK, {"items": [incident_view(item) for item in items], "next_cursor": next_cursor}
     )
 
 
@@ -44,7 +67,7 @@ def get_timeline(
     incident_id: str,
     order: Annotated[Literal["oldest", "newest"], Query()] = "oldest",
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> Response[str]:
     events, next_cursor = incident_queries().timeline(
         current_caller(app), incident_id, order == "newest", limit, cursor

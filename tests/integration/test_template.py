@@ -20,7 +20,12 @@ def test_the_table_has_keys_indexes_stream_and_ttl():
     definition = Template(TEMPLATE).table("t")
     request = definition.create_table
     assert [key["AttributeName"] for key in request["KeySchema"]] == ["pk", "sk"]
-    assert {index["IndexName"] for index in request["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3"}
+    assert {index["IndexName"] for index in request["GlobalSecondaryIndexes"]} == {
+        "gsi1",
+        "gsi2",
+        "gsi3",
+        "gsi4",
+    }
     assert request["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert definition.ttl_attribute == "expires_at"
 

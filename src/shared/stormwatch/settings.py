@@ -4,7 +4,7 @@ Nothing else reads the environment."""
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,8 +22,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_048_576
     reopen_window_seconds: int = 3600
     integration_cache_seconds: int = 60
-    list_page_max: int = 100
     timeline_page_size: int = 50
+    # Signs page cursors (HMAC-SHA256). The template generates it in Secrets Manager; the local stack makes
+    # one per run. Without it, the queries service refuses to start rather than hand out forgeable cursors.
+    cursor_secret: SecretStr | None = None
 
     # The local stack only: a PEM certificate trusted for SNS signatures in place of AWS's (and SNS
     # subscription confirmations are then not visited).

@@ -92,9 +92,14 @@ def incident_commands() -> "IncidentCommands":
 
 @lru_cache(maxsize=1)
 def incident_queries() -> "IncidentQueries":
+    from stormwatch.cursors import CursorSigner
     from stormwatch.services.queries import IncidentQueries
 
-    return IncidentQueries(incident_store(), get_settings().timeline_page_size)
+    settings = get_settings()
+    if settings.cursor_secret is None:
+        raise RuntimeError("STORMWATCH_CURSOR_SECRET is not set: page cursors cannot be signed")
+    signer = CursorSigner(settings.cursor_secret.get_secret_value().encode())
+    return IncidentQueries(incident_store(), signer, settings.timeline_page_size)
 
 
 @lru_cache(maxsize=1)

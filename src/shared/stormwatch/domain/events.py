@@ -27,8 +27,10 @@ from stormwatch.ids import new_event_id, short_hash
 
 FORWARD = (Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.MITIGATED, Status.RESOLVED)
 
-# Events that are history only: they change no snapshot field.
+# Events that are history: they count no version, and change no field but the last activity.
 NARRATIVE_EVENTS = frozenset({"comment", "comment_edited", "comment_deleted", "notification"})
+# A delivery report is not activity: an incident nobody touches stays inactive however often it pages.
+NOT_ACTIVITY = frozenset({"notification"})
 REOPEN_TIMES_KEPT = 10
 COUNTER_FIELDS = frozenset({"alert_count", "last_seen", "evidence"})
 ALERT_COUNTER_FIELDS = frozenset({"count", "last_seen"})
@@ -74,9 +76,11 @@ def apply(incident: Incident | None, event: TimelineEvent, org: str, incident_id
     if incident is None:
         raise ValueError(f"{event.type} before created")
     if event.type in NARRATIVE_EVENTS:
-        return incident
+        if event.type in NOT_ACTIVITY:
+            return incident
+        return incident.model_copy(update={"last_activity_at": event.at})
     updates = _APPLIERS[event.type](incident, event)
-    updates.update(version=incident.version + 1, updated_at=event.at)
+    updates.update(version=incident.version + 1, updated_at=event.at, last_activity_at=event.at)
     return incident.model_copy(update=updates)
 
 
@@ -125,6 +129,7 @@ def _created(org: str, incident_id: str, event: TimelineEvent) -> Incident:
         created_at=event.at,
         created_by=event.actor,
         updated_at=event.at,
+        last_activity_at=event.at,
     )
 
 

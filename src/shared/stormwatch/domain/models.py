@@ -186,6 +186,8 @@ class Incident(BaseModel):
     alerts: dict[str, AlertState] = Field(default_factory=dict)
     version: int = 1
     updated_at: UtcTime
+    # The newest timeline event that a person would call activity (comments too, deliveries not).
+    last_activity_at: UtcTime
 
     @property
     def generation(self) -> int:

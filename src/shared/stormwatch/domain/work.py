@@ -156,6 +156,12 @@ def resolve_with_parent(child: Incident, parent_id: str, actor: str, now: dateti
     return change_status(child, Status.RESOLVED, actor, now, note=f"Resolved with parent {parent_id}")
 
 
+def narrate(incident: Incident, event: TimelineEvent) -> Change:
+    """A history event (a comment, its edit or deletion): it moves the incident's last activity only."""
+    events: list[TimelineEvent] = []
+    return Change(incident, record(incident, event, events), events)
+
+
 def comment_event(body: str, mentions: list[str], actor: str, now: datetime) -> TimelineEvent:
     event = new_event("comment", now, actor, {"body": body, "mentions": mentions})
     event.data["comment_id"] = event.id

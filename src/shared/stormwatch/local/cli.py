@@ -34,6 +34,7 @@ def _local_environment(endpoint_url: str, table_name: str) -> None:
             "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
             "STORMWATCH_DYNAMODB_ENDPOINT_URL": endpoint_url,
             "STORMWATCH_TABLE_NAME": table_name,
+            "STORMWATCH_CURSOR_SECRET": secrets.token_urlsafe(32),
             "POWERTOOLS_SERVICE_NAME": "stormwatch",
             "POWERTOOLS_METRICS_NAMESPACE": "Stormwatch",
             "POWERTOOLS_METRICS_DISABLED": "true",

@@ -2,6 +2,7 @@
 the API Gateway HTTP API (payload format 2.0) event, with dev JWTs standing in for the JWT authorizer."""
 
 import base64
+import functools
 import re
 import threading
 import uuid
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -21,6 +23,14 @@ from stormwatch.local.template import Route
 
 # API Gateway HTTP APIs refuse bodies over 10 MB before any Lambda runs.
 MAX_GATEWAY_BODY = 10 * 1024 * 1024
+
+# The browsable API page (GET /docs), built in the browser from GET /v1/openapi.json.
+API_PAGE = Path(__file__).with_name("apidocs.html")
+
+
+@functools.cache
+def api_page() -> bytes:
+    return API_PAGE.read_bytes()
 
 
 @dataclass
@@ -170,6 +180,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         if self.command == "GET" and path == "/health":
             self._send(200, {"Content-Type": "application/json"}, b'{"status": "ok"}')
+            return
+        if self.command == "GET" and path == "/docs":
+            self._send(200, {"Content-Type": "text/html; charset=utf-8"}, api_page())
+            return
+        if self.command == "GET" and path == "/":
+            self._send(302, {"Location": "/docs"}, b"")
             return
         matched = api.match(self.command, path)
         if matched is None:

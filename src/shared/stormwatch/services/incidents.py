@@ -22,7 +22,16 @@ from stormwatch.domain.models import (
     Status,
 )
 from stormwatch.domain.permissions import require
-from stormwatch.domain.work import assign, comment_event, link, notify, set_severity, silence, unsilence
+from stormwatch.domain.work import (
+    assign,
+    comment_event,
+    link,
+    narrate,
+    notify,
+    set_severity,
+    silence,
+    unsilence,
+)
 from stormwatch.ids import key_hash, new_event_id
 from stormwatch.services.cascade import with_children_resolved
 from stormwatch.services.retry import retrying
@@ -171,7 +180,7 @@ class IncidentCommands:
             event = comment_event(body, mentions, caller.actor, now)
             comment_id = str(event.data["comment_id"])
             self._incidents.commit(
-                [Change(incident, incident, [event])],
+                [narrate(incident, event)],
                 self._mention_notifications(caller, incident, mentions, comment_id, now),
                 [self._incidents.comment_created(incident, comment_id, caller.actor)],
             )
@@ -189,7 +198,7 @@ class IncidentCommands:
             data = {"comment_id": comment_id, "body": body, "mentions": mentions}
             event = new_event("comment_edited", now, caller.actor, data)
             self._incidents.commit(
-                [Change(incident, incident, [event])],
+                [narrate(incident, event)],
                 self._mention_notifications(caller, incident, mentions, comment_id, now),
                 [self._incidents.comment_changed(incident, comment_id, revision, deleted=False)],
             )
@@ -204,7 +213,7 @@ class IncidentCommands:
             incident, revision = self._own_comment(caller, incident_id, comment_id)
             event = new_event("comment_deleted", self._clock.now(), caller.actor, {"comment_id": comment_id})
             self._incidents.commit(
-                [Change(incident, incident, [event])],
+                [narrate(incident, event)],
                 operations=[self._incidents.comment_changed(incident, comment_id, revision, deleted=True)],
             )
             return event.model_dump(mode="json")

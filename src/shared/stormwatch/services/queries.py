@@ -1,32 +1,42 @@
 """Reading incidents. Every read is keyed by the caller's org, so other orgs' incidents do not exist here."""
 
-from stormwatch.domain.models import Caller, Role, Severity, Status, TimelineEvent
+from dataclasses import replace
+
+from stormwatch.cursors import CursorSigner
+from stormwatch.domain.listing import IncidentFilter
+from stormwatch.domain.models import Caller, Incident, Role, TimelineEvent
 from stormwatch.domain.permissions import require
-from stormwatch.store.incidents import IncidentDetail, IncidentPage, IncidentStore
+from stormwatch.store.incidents import IncidentDetail, IncidentStore
+
+ME = "me"
 
 
 class IncidentQueries:
-    def __init__(self, incidents: IncidentStore, timeline_page_size: int) -> None:
+    def __init__(self, incidents: IncidentStore, cursors: CursorSigner, timeline_page_size: int) -> None:
         self._incidents = incidents
+        self._cursors = cursors
         self._timeline_page_size = timeline_page_size
 
     def list_incidents(
-        self,
-        caller: Caller,
-        status: Status | None,
-        severities: list[Severity],
-        limit: int,
-        cursor: str | None,
-    ) -> IncidentPage:
+        self, caller: Caller, wanted: IncidentFilter, limit: int, cursor: str | None
+    ) -> tuple[list[Incident], str | None]:
         require(caller, Role.VIEWER)
-        return self._incidents.list_incidents(caller.org, status, severities, limit, cursor)
+        if wanted.assignee == ME:
+            wanted = replace(wanted, assignee=caller.user)
+        scope = f"incidents\n{caller.org}\n{wanted.scope()}"
+        position = self._cursors.open(scope, cursor) if cursor is not None else None
+        incidents, next_position = self._incidents.list_incidents(caller.org, wanted, limit, position)
+        return incidents, self._cursors.sign(scope, next_position) if next_position else None
 
     def timeline(
         self, caller: Caller, incident_id: str, newest_first: bool, limit: int, cursor: str | None
     ) -> tuple[list[TimelineEvent], str | None]:
         require(caller, Role.VIEWER)
         incident = self._incidents.get(caller.org, incident_id)
-        return self._incidents.timeline_page(incident, newest_first, limit, cursor)
+        scope = f"timeline\n{caller.org}\n{incident_id}\n{'newest' if newest_first else 'oldest'}"
+        position = self._cursors.open(scope, cursor) if cursor is not None else None
+        events, next_position = self._incidents.timeline_page(incident, newest_first, limit, position)
+        return events, self._cursors.sign(scope, next_position) if next_position else None
 
     def detail(self, caller: Caller, incident_id: str) -> IncidentDetail:
         require(caller, Role.VIEWER)

@@ -1,8 +1,5 @@
 """Incidents in DynamoDB: snapshots, alert details and timeline events of one key in one partition."""
 
-import base64
-import binascii
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,34 +9,28 @@ from typing import Any
 from stormwatch.clock import iso
 from stormwatch.domain.errors import ConcurrentModification, InvalidInput, NotFound
 from stormwatch.domain.events import Change
+from stormwatch.domain.listing import IncidentFilter, search_text
 from stormwatch.domain.models import (
     ACTIVE_STATUSES,
     AlertEvent,
     AlertStatus,
     Incident,
     Notification,
-    Severity,
-    Status,
     TimelineEvent,
 )
 from stormwatch.ids import short_hash
-from stormwatch.store.codec import Item, decode_item, encode_item, to_attr
+from stormwatch.store.codec import Item, decode_item, encode_item
+from stormwatch.store.expressions import Expression
 from stormwatch.store.keys import (
     ASSIGNEE_INDEX,
-    INCIDENT_INDEX,
-    STATUS_INDEX,
     DeliveryKeys,
     IncidentKeys,
     OutboxKeys,
 )
+from stormwatch.store.listing import list_page
 from stormwatch.store.table import ConditionFailed, translated_errors
 
 _INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
-_CURSOR_SORT_KEY = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z#([a-z2-7]{20})-[1-9][0-9]{0,8}")
-_ARCHIVED_SK = re.compile(r"G#\d{8}")
-# A filtered list reads the index this many entries at a time, at most this many times per page.
-_FILTERED_READ_SIZE = 100
-_MAX_INDEX_QUERIES = 5
 _STORAGE_ONLY = (
     "pk",
     "sk",
@@ -49,6 +40,9 @@ _STORAGE_ONLY = (
     "gsi2sk",
     "gsi3pk",
     "gsi3sk",
+    "gsi4pk",
+    "gsi4sk",
+    "search_text",
     "severity_rank",
     "entity",
 )
@@ -89,50 +83,10 @@ class RepeatAttempt:
 
 
 @dataclass
-class IncidentPage:
-    items: list[Incident]
-    next_cursor: str | None
-
-
-@dataclass
 class IncidentDetail:
     incident: Incident
     alerts: list[AlertDetail]
     timeline: list[TimelineEvent]
-
-
-class Expression:
-    """Builds an update or condition expression with placeholders for every name and value."""
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-        self.values: dict[str, Any] = {}
-
-    def name(self, path: str) -> str:
-        """Placeholders for a dotted document path; each part is one attribute or map key name."""
-        return ".".join(self.segment(part) for part in path.split("."))
-
-    def segment(self, name: str) -> str:
-        """A placeholder for one name, which may itself contain dots (evidence keys do)."""
-        for placeholder, known in self.names.items():
-            if known == name:
-                return placeholder
-        placeholder = f"#n{len(self.names)}"
-        self.names[placeholder] = name
-        return placeholder
-
-    def value(self, value: Any) -> str:
-        placeholder = f":v{len(self.values)}"
-        self.values[placeholder] = to_attr(value)
-        return placeholder
-
-    def request(self) -> dict[str, Any]:
-        request: dict[str, Any] = {}
-        if self.names:
-            request["ExpressionAttributeNames"] = self.names
-        if self.values:
-            request["ExpressionAttributeValues"] = self.values
-        return request
 
 
 class IncidentStore:
@@ -389,7 +343,12 @@ class IncidentStore:
         if removes:
             clauses.append("REMOVE " + ", ".join(removes))
         update = " ".join(clauses)
-        condition = f"{expr.name('version')} = {expr.value(stored.version)}"
+        # Comments move the last activity without a version: it is compared too, so of two racing
+        # comments one re-decides, and the snapshot keeps the newest.
+        condition = (
+            f"{expr.name('version')} = {expr.value(stored.version)} AND "
+            f"{expr.name('last_activity_at')} = {expr.value(iso(stored.last_activity_at))}"
+        )
         if stored.superseded_by is None:
             condition += f" AND {expr.name('id')} = {expr.value(stored.id)}"
         return {
@@ -440,27 +399,24 @@ class IncidentStore:
         raise NotFound(f"incident {incident_id} not found")
 
     def timeline_page(
-        self, incident: Incident, newest_first: bool, limit: int, cursor: str | None
+        self, incident: Incident, newest_first: bool, limit: int, position: str | None
     ) -> tuple[list[TimelineEvent], str | None]:
-        """One page of an incident's timeline. The cursor names the last event returned; the key it starts
-        from is rebuilt from this incident's own partition, so a cursor can only move within it."""
+        """One page of an incident's timeline and the position after it (the sort key of its last event),
+        always within this incident's own partition and generation."""
         partition = IncidentKeys.of(incident)["pk"]
         prefix = IncidentKeys.timeline_prefix(incident.generation)
         request = self._prefix_request(partition, prefix, newest_first)
         request["Limit"] = limit
-        if cursor is not None:
-            sort_key = _decode_timeline_cursor(cursor, incident.id, prefix)
-            request["ExclusiveStartKey"] = encode_item({"pk": partition, "sk": sort_key})
+        if position is not None:
+            if not position.startswith(prefix):
+                raise InvalidInput("cursor: not a position in this timeline", details=[{"field": "cursor"}])
+            request["ExclusiveStartKey"] = encode_item({"pk": partition, "sk": position})
         with translated_errors():
             response = self._client.query(**request)
         items = [decode_item(raw) for raw in response.get("Items", [])]
         events = [TimelineEvent.model_validate(_strip(item)) for item in items]
         last = response.get("LastEvaluatedKey")
-        next_cursor = None
-        if last and items:
-            position = json.dumps([incident.id, decode_item(last)["sk"]], separators=(",", ":"))
-            next_cursor = base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
-        return events, next_cursor
+        return events, decode_item(last)["sk"] if last and items else None
 
     def timeline(self, incident: Incident) -> list[TimelineEvent]:
         """Every event of an incident, oldest first."""
@@ -504,68 +460,16 @@ class IncidentStore:
             )
             for item in alert_items
         ]
-        timeline, _ = self.timeline_page(incident, newest_first=True, limit=timeline_limit, cursor=None)
+        timeline, _ = self.timeline_page(incident, newest_first=True, limit=timeline_limit, position=None)
         return IncidentDetail(incident, alerts, timeline)
 
     def list_incidents(
-        self,
-        org: str,
-        status: Status | None,
-        severities: Sequence[Severity],
-        limit: int,
-        cursor: str | None,
-    ) -> IncidentPage:
-        """Newest first. One Query on an index (per status when filtered), then one BatchGetItem."""
-        if status is None:
-            index, partition_name, partition = INCIDENT_INDEX, "gsi1pk", IncidentKeys.list_partition(org)
-        else:
-            index, partition_name, partition = (
-                STATUS_INDEX,
-                "gsi2pk",
-                IncidentKeys.status_partition(org, status),
-            )
-        sort_name = partition_name.replace("pk", "sk")
-        expr = Expression()
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": index,
-            "KeyConditionExpression": f"{expr.name(partition_name)} = {expr.value(partition)}",
-            "ScanIndexForward": False,
-        }
-        if severities:
-            listed = ", ".join(expr.value(severity.value) for severity in severities)
-            request["FilterExpression"] = f"{expr.name('severity')} IN ({listed})"
-        request.update(expr.request())
-        start = _decode_cursor(cursor, org, partition_name, partition, sort_name) if cursor else None
-        # Unfiltered, a Query of exactly `limit` index entries fills the page. Filtered, DynamoDB applies
-        # Limit before the filter, so entries are read a bounded page at a time; the cursor is then the key
-        # of the last entry returned, not the last one read, so nothing between them is skipped.
-        read_size = _FILTERED_READ_SIZE if severities else limit
-        kept: list[dict[str, Any]] = []
-        for _ in range(_MAX_INDEX_QUERIES):
-            if start is not None:
-                request["ExclusiveStartKey"] = start
-            request["Limit"] = read_size
-            with translated_errors():
-                response = self._client.query(**request)
-            items = response.get("Items", [])
-            start = response.get("LastEvaluatedKey")
-            needed = limit - len(kept)
-            if len(items) >= needed:
-                kept.extend(items[:needed])
-                more = len(items) > needed or start is not None
-                start = (
-                    {name: kept[-1][name] for name in ("pk", "sk", partition_name, sort_name)}
-                    if more
-                    else None
-                )
-                break
-            kept.extend(items)
-            if start is None:
-                break
-        incidents = self._batch_get([{"pk": item["pk"], "sk": item["sk"]} for item in kept])
-        next_cursor = _encode_cursor(decode_item(start), sort_name) if start else None
-        return IncidentPage(incidents, next_cursor)
+        self, org: str, wanted: IncidentFilter, limit: int, position: str | None
+    ) -> tuple[list[Incident], str | None]:
+        """A page of the org's incidents, newest first (by creation or activity), and the position after
+        it: index Queries (see `listing`), then one BatchGetItem for the snapshots."""
+        page = list_page(self._client, self._table, org, wanted, limit, position)
+        return self._batch_get(page.keys), page.next_position
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> list[Incident]:
         if not keys:
@@ -614,6 +518,7 @@ class IncidentStore:
         item.update(IncidentKeys.of(incident))
         item.update(IncidentKeys.index_attributes(incident))
         item["severity_rank"] = incident.severity.rank
+        item["search_text"] = search_text(incident)
         item["entity"] = "incident"
         return item
 
@@ -660,50 +565,3 @@ def _outbox_item(notification: Notification) -> Item:
 
 def _strip(item: Item) -> Item:
     return {key: value for key, value in item.items() if key not in _STORAGE_ONLY}
-
-
-def _encode_cursor(last_key: Item, sort_name: str) -> str:
-    payload = json.dumps([last_key[sort_name], last_key["pk"], last_key["sk"]], separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
-
-
-def _decode_timeline_cursor(cursor: str, incident_id: str, prefix: str) -> str:
-    """The position a timeline cursor names, if it was made for this incident's timeline."""
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        decoded = None
-    valid = isinstance(decoded, list) and len(decoded) == 2 and all(isinstance(part, str) for part in decoded)
-    owner, sort_key = decoded if valid else ("", "")
-    if owner != incident_id or not sort_key.startswith(prefix) or len(sort_key) > 200:
-        raise InvalidInput(
-            "cursor: not a cursor of this timeline; start again without it",
-            details=[{"field": "cursor", "problem": "invalid"}],
-        )
-    return sort_key
-
-
-def _decode_cursor(
-    cursor: str, org: str, partition_name: str, partition: str, sort_name: str
-) -> dict[str, Any]:
-    """Rebuild the start key from the cursor's position, with every key part that names an org taken from
-    the caller: a cursor from another org or another list cannot reach anything outside this list."""
-    bad = InvalidInput(
-        "cursor: not a cursor of this list; start again without it",
-        details=[{"field": "cursor", "problem": "invalid"}],
-    )
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise bad from None
-    if not (isinstance(decoded, list) and len(decoded) == 3 and all(isinstance(p, str) for p in decoded)):
-        raise bad
-    sort_key, pk, sk = decoded
-    position = _CURSOR_SORT_KEY.fullmatch(sort_key)
-    if (
-        position is None
-        or pk != IncidentKeys.partition(org, position.group(1))
-        or not (sk == IncidentKeys.CURRENT or _ARCHIVED_SK.fullmatch(sk))
-    ):
-        raise bad
-    return encode_item({partition_name: partition, sort_name: sort_key, "pk": pk, "sk": sk})

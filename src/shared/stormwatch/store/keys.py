@@ -6,7 +6,6 @@ Layout (one table, `pk`/`sk`):
   - `G#{generation}`: the snapshot of an earlier incident of the key, archived when a successor opened.
   - `G#{generation}#A#{fingerprint_hash}`: an alert's details (labels, links), written when it first fires.
   - `G#{generation}#T#{at}#{event_id}`: timeline events, in time order.
-- `INTKEY#{sha256(key)}` / `INTEGRATION`: an integration key's owner, found by the key's hash alone.
   - `G#{generation}#C#{comment_id}`: a comment's current state (author, deleted), for edits and deletes.
 - `INTKEY#{sha256(key)}` / `INTEGRATION`: an integration key's owner, found by the key's hash alone.
 - `ORG#{org}` / `INTEGRATION#{id}`: the org's list of integrations.
@@ -15,9 +14,12 @@ Layout (one table, `pk`/`sk`):
 - `IDEMPOTENCY#{key}` / `IDEMPOTENCY`: a command's first answer, for retries; it expires.
 - `ORG#{org}#DELIVERY#{key}` / `DELIVERY`: a delivery (or part of one) already written; it expires.
 
-GSIs (all project status and severity so filters run on the index, and a repeat that changes neither
-writes no index entry): gsi1 lists an org's incidents by creation time; gsi2 the same per status; gsi3,
-sparse, per assignee.
+GSIs, all projecting the attributes the list filters on (status, severity, service, environment, assignee,
+created_at, search_text), none of which a repeat changes, so a repeat writes no index entry:
+- gsi1: an org's incidents by creation time;
+- gsi2: the same per status;
+- gsi3, sparse: per assignee, by creation time;
+- gsi4: per status, by last activity (the org-wide order by activity merges the statuses).
 """
 
 from stormwatch.clock import iso
@@ -26,6 +28,7 @@ from stormwatch.domain.models import Incident, Status
 INCIDENT_INDEX = "gsi1"
 STATUS_INDEX = "gsi2"
 ASSIGNEE_INDEX = "gsi3"
+ACTIVITY_INDEX = "gsi4"
 
 
 def _generation(generation: int) -> str:
@@ -70,11 +73,14 @@ class IncidentKeys:
     @staticmethod
     def index_attributes(incident: Incident) -> dict[str, str]:
         created = f"{iso(incident.created_at)}#{incident.id}"
+        status_partition = IncidentKeys.status_partition(incident.org, incident.status)
         attributes = {
             "gsi1pk": IncidentKeys.list_partition(incident.org),
             "gsi1sk": created,
-            "gsi2pk": IncidentKeys.status_partition(incident.org, incident.status),
+            "gsi2pk": status_partition,
             "gsi2sk": created,
+            "gsi4pk": status_partition,
+            "gsi4sk": f"{iso(incident.last_activity_at)}#{incident.id}",
         }
         if incident.assignee is not None:
             attributes["gsi3pk"] = IncidentKeys.assignee_partition(incident.org, incident.assignee)
