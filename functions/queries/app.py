@@ -1,4 +1,5 @@
-"""Reading incidents: the list with filters and the detail with alerts and timeline."""
+"""Reading incidents: the list with filters, the detail with alerts and timeline, the metrics; members and
+integrations for everyone who may see them."""
 
 from http import HTTPStatus
 from typing import Annotated, Any, Literal
@@ -14,7 +15,7 @@ from stormwatch.api.openapi import packaged
 from stormwatch.api.schemas import detail_view, event_view, incident_view, integration_view, member_view
 from stormwatch.domain.listing import IncidentFilter, Sort
 from stormwatch.domain.models import Severity, Status
-from stormwatch.wiring import incident_queries, integration_admin, member_admin
+from stormwatch.wiring import incident_queries, integration_admin, member_admin, metrics_queries
 
 logger = Logger()
 app = create_app()
@@ -75,6 +76,17 @@ def get_timeline(
     return json_response(
         HTTPStatus.OK, {"items": [event_view(event) for event in events], "next_cursor": next_cursor}
     )
+
+
+@app.get("/v1/metrics")
+def get_metrics(
+    since: Annotated[
+        AwareDatetime | None, Query(description="window start, included; default until - 30 days")
+    ] = (None),
+    until: Annotated[AwareDatetime | None, Query(description="window end, excluded; default now")] = None,
+    service: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> Response[str]:
+    return json_response(HTTPStatus.OK, metrics_queries().report(current_caller(app), since, until, service))
 
 
 @app.get("/v1/openapi.json")

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.support.paths import FIXTURES
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -187,3 +188,28 @@ def test_a_team_works_an_incident_over_http(local_stack):
     assert again.body == first.body
     timeline = local_stack.request("GET", f"/v1/incidents/{incident_id}", token=responder).body["timeline"]
     assert [event["type"] for event in timeline][:3] == ["status_changed", "comment", "assigned"]
+
+
+def test_metrics_follow_incidents_through_the_local_stream(local_stack):
+    """The stack feeds the table's stream to the aggregates function, as Lambda does on AWS: shortly."""
+    key, token = (
+        local_stack.credentials["integration_keys"]["generic"],
+        local_stack.credentials["admin_token"],
+    )
+    service = f"svc-{uuid.uuid4().hex[:8]}"
+    fired = local_stack.request(
+        "POST", "/v1/hooks/generic", alarm(service=service, severity="critical"), key=key
+    )
+    incident_id = fired.body["results"][0]["incident_id"]
+    local_stack.request(
+        "POST", f"/v1/incidents/{incident_id}/status", {"status": "resolved", "note": "ok"}, token=token
+    )
+
+    def settled():
+        body = local_stack.request("GET", f"/v1/metrics?service={service}", token=token).body
+        return body if body["counts"]["by_status"] == {"resolved": 1} and body["open_now"] == 0 else None
+
+    body = wait_for(settled, 30, "the stream to reach the metrics")
+    assert body["incidents"] == 1
+    assert body["counts"]["by_severity"] == {"critical": 1}
+    assert body["mttr_seconds"]["p50"] is not None

@@ -6,7 +6,6 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 import urllib.request
 import uuid
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ import pagerduty
 import pytest
 
 from tests.support.tls_proxy import https_proxy
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -25,17 +25,6 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def wait_for(condition, seconds, what):
-    """Poll an outside process (not the clock) until it has done something, for at most `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 @pytest.fixture

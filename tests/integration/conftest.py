@@ -10,7 +10,9 @@ import pytest
 from stormwatch import wiring
 from stormwatch.local.lambdas import LocalFunction
 from stormwatch.local.server import path_pattern
+from stormwatch.local.streams import StreamPump, streams_client
 from stormwatch.local.template import Template
+from stormwatch.settings import get_settings
 from tests.support.aws import local_table
 from tests.support.clock import FakeClock
 from tests.support.paths import EVENTS, ROOT, TEMPLATE
@@ -44,11 +46,15 @@ class Stack:
         self.clock = clock
         self.functions = {
             name: LocalFunction(name, ROOT / "functions" / name, "app.lambda_handler", in_process=True)
-            for name in ("ingest", "commands", "queries")
+            for name in ("ingest", "commands", "queries", "aggregates")
         }
+        template = Template(TEMPLATE)
+        self.streams = StreamPump(client, streams_client(get_settings()), get_settings().table_name)
+        for consumer in template.stream_consumers():
+            self.streams.subscribe(consumer, self.functions[consumer.code_dir.name].invoke)
         self.routes = [
             _Route(route.method, route.path, path_pattern(route.path), route.code_dir.name)
-            for route in Template(TEMPLATE).routes()
+            for route in template.routes()
         ]
         self.keys = {
             (org, source): wiring.integration_admin().create(org, source, f"{org} {source}").key

@@ -15,6 +15,7 @@ MATRIX = [
     ("GET", "/v1/incidents", None, "viewer"),
     ("GET", "/v1/incidents/{id}", None, "viewer"),
     ("GET", "/v1/incidents/{id}/timeline", None, "viewer"),
+    ("GET", "/v1/metrics", None, "viewer"),
     ("POST", "/v1/incidents/{id}/status", {"status": "acknowledged"}, "responder"),
     ("POST", "/v1/incidents/{id}/status", {"status": "cancelled", "note": "noise"}, "lead"),
     ("POST", "/v1/incidents/{id}/severity", {"severity": "low"}, "lead"),

@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     # one per run. Without it, the queries service refuses to start rather than hand out forgeable cursors.
     cursor_secret: SecretStr | None = None
 
+    # The metrics' aggregates are spread over this many partitions: more shards, smaller items to rewrite
+    # per incident change, more items to read per day of a window.
+    metrics_shards: int = Field(default=4, ge=1, le=64)
+    # How soon an incident of each severity should be acknowledged (`ack_within_sla_ratio`).
+    ack_sla_critical_seconds: int = 300
+    ack_sla_high_seconds: int = 900
+    ack_sla_medium_seconds: int = 3600
+    ack_sla_low_seconds: int = 14400
+
     # The local stack only: a PEM certificate trusted for SNS signatures in place of AWS's (and SNS
     # subscription confirmations are then not visited).
     sns_test_certificate: str | None = None

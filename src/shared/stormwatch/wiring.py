@@ -16,15 +16,18 @@ from stormwatch.settings import get_settings
 from stormwatch.store.table import dynamodb_client
 
 if TYPE_CHECKING:
+    from stormwatch.services.aggregates import IncidentAggregates
     from stormwatch.services.incidents import IncidentCommands
     from stormwatch.services.ingest import IngestService
     from stormwatch.services.integrations import IntegrationAdmin
     from stormwatch.services.members import MemberAdmin
+    from stormwatch.services.metrics import MetricsQueries
     from stormwatch.services.queries import IncidentQueries
     from stormwatch.services.sns import SnsVerifier
     from stormwatch.store.incidents import IncidentStore
     from stormwatch.store.integrations import IntegrationStore
     from stormwatch.store.members import MemberStore
+    from stormwatch.store.metrics import MetricsStore
 
 clock: Clock = SystemClock()
 sleep: Callable[[float], None] = time.sleep
@@ -116,6 +119,31 @@ def integration_admin() -> "IntegrationAdmin":
     return IntegrationAdmin(integration_store(), clock)
 
 
+@lru_cache(maxsize=1)
+def metrics_store() -> "MetricsStore":
+    from stormwatch.store.metrics import MetricsStore
+
+    settings = get_settings()
+    return MetricsStore(dynamodb_client(settings), settings.table_name, settings.metrics_shards)
+
+
+@lru_cache(maxsize=1)
+def metrics_queries() -> "MetricsQueries":
+    from stormwatch.domain.models import Severity
+    from stormwatch.services.metrics import MetricsQueries
+
+    settings = get_settings()
+    sla = {severity: getattr(settings, f"ack_sla_{severity.value}_seconds") for severity in Severity}
+    return MetricsQueries(metrics_store(), clock, sla)
+
+
+@lru_cache(maxsize=1)
+def incident_aggregates() -> "IncidentAggregates":
+    from stormwatch.services.aggregates import IncidentAggregates
+
+    return IncidentAggregates(metrics_store())
+
+
 def reset() -> None:
     """Forget every service built so far (tests, and the local stack after changing settings)."""
     for cached in (
@@ -128,6 +156,9 @@ def reset() -> None:
         incident_queries,
         member_admin,
         integration_admin,
+        metrics_store,
+        metrics_queries,
+        incident_aggregates,
         dynamodb_client,
         get_settings,
     ):

@@ -6,6 +6,7 @@ stormwatch token --org ORG --user USER --role ROLE         print a development J
 
 import argparse
 import json
+import logging
 import os
 import secrets
 import signal
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 DEMO_ORG = "demo"
+STREAM_POLL_SECONDS = 1.0
+logger = logging.getLogger("stormwatch.local")
 
 
 def _now() -> datetime:
@@ -93,6 +96,8 @@ def _dev(args: argparse.Namespace) -> int:
     api.warm()
     server = LocalHttpServer(args.host, args.port, api, verbose=args.verbose)
     server.start()
+    stop = threading.Event()
+    pump_thread = _start_stream_pump(template, table_name, stop)
     credentials = {
         "api_url": server.url,
         "org": DEMO_ORG,
@@ -107,14 +112,44 @@ def _dev(args: argparse.Namespace) -> int:
         path.chmod(0o600)
     _print_banner(credentials, args.credentials_file)
 
-    stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     stop.wait()
+    pump_thread.join(timeout=5)
     server.stop()
     api.stop()
     database.stop()
     return 0
+
+
+def _start_stream_pump(template: Any, table_name: str, stop: threading.Event) -> threading.Thread:
+    """Deliver the table's stream to its consumers about every second, as Lambda's event source mapping."""
+    from stormwatch.local.lambdas import LocalFunction
+    from stormwatch.local.streams import StreamPump, streams_client
+    from stormwatch.settings import get_settings
+    from stormwatch.store.table import dynamodb_client
+
+    settings = get_settings()
+    pump = StreamPump(dynamodb_client(settings), streams_client(settings), table_name)
+    functions = []
+    for consumer in template.stream_consumers():
+        function = LocalFunction(consumer.function, consumer.code_dir, consumer.handler, max_containers=1)
+        function.warm()
+        functions.append(function)
+        pump.subscribe(consumer, function.invoke)
+
+    def run() -> None:
+        while not stop.wait(STREAM_POLL_SECONDS):
+            try:
+                pump.poll()
+            except Exception:
+                logger.exception("reading the table's stream failed")
+        for function in functions:
+            function.stop()
+
+    thread = threading.Thread(target=run, name="stream-pump", daemon=True)
+    thread.start()
+    return thread
 
 
 def _print_banner(credentials: dict[str, Any], credentials_file: str | None) -> None:

@@ -1,5 +1,7 @@
-"""Reads template.yaml: the table definition to create and the HTTP routes to serve."""
+"""Reads template.yaml: the table definition to create, the HTTP routes to serve and the functions that
+read the table's stream."""
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,17 @@ class Route:
     code_dir: Path
     handler: str
     authorized: bool
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    function: str
+    code_dir: Path
+    handler: str
+    batch_size: int
+    # Lambda's event-filtering patterns: a record is delivered if it matches any.
+    patterns: list[dict[str, Any]]
+    maximum_retry_attempts: int
 
 
 @dataclass(frozen=True)
@@ -102,3 +115,26 @@ class Template:
                     )
                 )
         return routes
+
+    def stream_consumers(self) -> list[StreamConsumer]:
+        consumers = []
+        for name, resource in self.resources.items():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            properties = resource["Properties"]
+            for event in (properties.get("Events") or {}).values():
+                if event["Type"] != "DynamoDB":
+                    continue
+                event_properties = event["Properties"]
+                filters = (event_properties.get("FilterCriteria") or {}).get("Filters") or []
+                consumers.append(
+                    StreamConsumer(
+                        function=name,
+                        code_dir=self.root / properties["CodeUri"],
+                        handler=properties["Handler"],
+                        batch_size=int(event_properties.get("BatchSize", 100)),
+                        patterns=[json.loads(item["Pattern"]) for item in filters],
+                        maximum_retry_attempts=int(event_properties.get("MaximumRetryAttempts", 3)),
+                    )
+                )
+        return consumers

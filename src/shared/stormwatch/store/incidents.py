@@ -563,5 +563,14 @@ def _outbox_item(notification: Notification) -> Item:
     return item
 
 
+def is_incident_image(image: dict[str, Any]) -> bool:
+    return bool(image.get("entity") == {"S": "incident"})
+
+
+def incident_from_image(image: dict[str, Any]) -> Incident:
+    """The incident in a stream record's image (DynamoDB's attribute-value form)."""
+    return Incident.model_validate(_strip(decode_item(image)))
+
+
 def _strip(item: Item) -> Item:
     return {key: value for key, value in item.items() if key not in _STORAGE_ONLY}

@@ -13,6 +13,8 @@ Layout (one table, `pk`/`sk`):
 - `OUTBOX#{id}` / `OUTBOX`: a notification to deliver, one partition each (no hot item); it expires.
 - `IDEMPOTENCY#{key}` / `IDEMPOTENCY`: a command's first answer, for retries; it expires.
 - `ORG#{org}#DELIVERY#{key}` / `DELIVERY`: a delivery (or part of one) already written; it expires.
+- `ORG#{org}#METRICS#{shard}` / `DAY#{date}`: the metrics' fact of each incident of that shard created that
+  day; `OPEN`: the shard's active incidents. Kept by the stream consumer (see `store/metrics.py`).
 
 GSIs, all projecting the attributes the list filters on (status, severity, service, environment, assignee,
 created_at, search_text), none of which a repeat changes, so a repeat writes no index entry:
@@ -21,6 +23,8 @@ created_at, search_text), none of which a repeat changes, so a repeat writes no 
 - gsi3, sparse: per assignee, by creation time;
 - gsi4: per status, by last activity (the org-wide order by activity merges the statuses).
 """
+
+from datetime import date
 
 from stormwatch.clock import iso
 from stormwatch.domain.models import Incident, Status
@@ -136,3 +140,23 @@ class DeliveryKeys:
     @staticmethod
     def of(org: str, delivery_key: str) -> dict[str, str]:
         return {"pk": f"ORG#{org}#DELIVERY#{delivery_key}", "sk": "DELIVERY"}
+
+
+class MetricsKeys:
+    OPEN = "OPEN"
+
+    @staticmethod
+    def partition(org: str, shard: int) -> str:
+        return f"ORG#{org}#METRICS#{shard:02d}"
+
+    @staticmethod
+    def day_sort_key(day: date) -> str:
+        return f"DAY#{day.isoformat()}"
+
+    @staticmethod
+    def day(org: str, shard: int, day: date) -> dict[str, str]:
+        return {"pk": MetricsKeys.partition(org, shard), "sk": MetricsKeys.day_sort_key(day)}
+
+    @staticmethod
+    def open(org: str, shard: int) -> dict[str, str]:
+        return {"pk": MetricsKeys.partition(org, shard), "sk": MetricsKeys.OPEN}

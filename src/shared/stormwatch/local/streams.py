@@ -1,0 +1,127 @@
+"""The table's stream, delivered locally as Lambda's event source mapping delivers it on AWS: records read
+from the embedded DynamoDB's stream, filtered by each function's patterns from template.yaml, in batches,
+a batch's reported failures retried from the first failed record, and a record that keeps failing set
+aside (on AWS: the dead-letter queue) after the function's retry attempts."""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import botocore.session
+
+from stormwatch.local.template import StreamConsumer
+from stormwatch.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def streams_client(settings: Settings) -> Any:
+    return botocore.session.get_session().create_client(
+        "dynamodbstreams", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint_url
+    )
+
+
+def matches(pattern: Any, value: Any) -> bool:
+    """Lambda event filtering for the forms the template uses: nested objects, and lists of values one of
+    which must equal the record's."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(
+            matches(inner, value.get(key)) for key, inner in pattern.items()
+        )
+    if isinstance(pattern, list):
+        return value in pattern
+    return bool(pattern == value)
+
+
+@dataclass
+class _Subscription:
+    consumer: StreamConsumer
+    invoke: Callable[[dict[str, Any]], dict[str, Any]]
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+
+    def wants(self, record: dict[str, Any]) -> bool:
+        return not self.consumer.patterns or any(
+            matches(pattern, record) for pattern in self.consumer.patterns
+        )
+
+
+class StreamPump:
+    def __init__(self, dynamodb: Any, streams: Any, table_name: str) -> None:
+        self._dynamodb = dynamodb
+        self._streams = streams
+        self._table = table_name
+        self._subscriptions: list[_Subscription] = []
+        self._iterators: dict[str, str | None] = {}
+
+    def subscribe(self, consumer: StreamConsumer, invoke: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        self._subscriptions.append(_Subscription(consumer, invoke))
+
+    def dead_letters(self, function: str) -> list[dict[str, Any]]:
+        return [
+            record
+            for subscription in self._subscriptions
+            if subscription.consumer.function == function
+            for record in subscription.dead_letters
+        ]
+
+    def rewind(self) -> None:
+        """Read the stream again from its oldest record, as a retried or replayed delivery would."""
+        self._iterators.clear()
+
+    def poll(self) -> int:
+        """Deliver every record written since the last poll; returns how many were read."""
+        records = self._read()
+        for subscription in self._subscriptions:
+            wanted = [record for record in records if subscription.wants(record)]
+            size = subscription.consumer.batch_size
+            for start in range(0, len(wanted), size):
+                self._deliver(subscription, wanted[start : start + size])
+        return len(records)
+
+    def drain(self, rounds: int = 10) -> None:
+        """Poll until the stream is quiet: consumers may write items that are themselves streamed."""
+        for _ in range(rounds):
+            if self.poll() == 0:
+                return
+
+    def _read(self) -> list[dict[str, Any]]:
+        arn = self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"]
+        shards = self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+        records: list[dict[str, Any]] = []
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self._iterators:
+                self._iterators[shard_id] = self._streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            while self._iterators[shard_id]:
+                response = self._streams.get_records(ShardIterator=self._iterators[shard_id], Limit=1000)
+                self._iterators[shard_id] = response.get("NextShardIterator")
+                if not response["Records"]:
+                    break
+                records.extend({**record, "eventSourceARN": arn} for record in response["Records"])
+        return records
+
+    def _deliver(self, subscription: _Subscription, batch: list[dict[str, Any]]) -> None:
+        attempts = 0
+        while batch:
+            try:
+                response = subscription.invoke({"Records": batch})
+                failed = [item["itemIdentifier"] for item in (response or {}).get("batchItemFailures", [])]
+            except RuntimeError:
+                logger.exception("%s failed on a stream batch", subscription.consumer.function)
+                failed = [batch[0]["dynamodb"]["SequenceNumber"]]
+            if not failed:
+                return
+            first = next(
+                index for index, record in enumerate(batch) if record["dynamodb"]["SequenceNumber"] in failed
+            )
+            batch = batch[first:]
+            attempts += 1
+            if attempts > subscription.consumer.maximum_retry_attempts:
+                logger.error(
+                    "%s: stream record set aside after %d attempts", subscription.consumer.function, attempts
+                )
+                subscription.dead_letters.append(batch[0])
+                batch, attempts = batch[1:], 0

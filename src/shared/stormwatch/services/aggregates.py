@@ -1,0 +1,66 @@
+"""The stream's side of the metrics: each change of an incident snapshot keeps its fact (for
+`GET /v1/metrics`) and reports the CloudWatch metrics it completes (IncidentsOpened, IncidentsResolved,
+TimeToAcknowledge, TimeToResolve, by severity)."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from stormwatch.domain.metrics import IncidentFact
+from stormwatch.domain.models import Incident, Status
+from stormwatch.store.incidents import incident_from_image, is_incident_image
+from stormwatch.store.metrics import MetricsStore
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    name: str
+    unit: str
+    value: float
+    severity: str
+
+
+class IncidentAggregates:
+    def __init__(self, store: MetricsStore) -> None:
+        self._store = store
+
+    def record_images(self, old_image: dict[str, Any] | None, new_image: dict[str, Any]) -> list[MetricPoint]:
+        """A stream record's images (DynamoDB's attribute-value form); the stream is filtered to
+        incident snapshots, so the new image is one."""
+        old = incident_from_image(old_image) if old_image and is_incident_image(old_image) else None
+        return self.record(old, incident_from_image(new_image))
+
+    def record(self, old: Incident | None, new: Incident) -> list[MetricPoint]:
+        """One stream record of an incident snapshot. `old` may be another incident: the key's head item
+        holds each new incident of the key in turn."""
+        previous = old if old is not None and old.id == new.id else None
+        self._store.record(new.org, IncidentFact.of(previous) if previous else None, IncidentFact.of(new))
+        if previous is None and new.superseded_by is not None:
+            # An earlier incident moved to its archive item: nothing happened to it.
+            return []
+        severity = new.severity.value
+        points = []
+        if previous is None:
+            points.append(MetricPoint("IncidentsOpened", "Count", 1, severity))
+        if new.status is Status.RESOLVED and (previous is None or previous.status is not Status.RESOLVED):
+            points.append(MetricPoint("IncidentsResolved", "Count", 1, severity))
+        if new.tta_seconds is not None and (previous is None or previous.tta_seconds is None):
+            points.append(MetricPoint("TimeToAcknowledge", "Seconds", new.tta_seconds, severity))
+        if new.ttr_seconds is not None and (previous is None or previous.ttr_seconds is None):
+            points.append(MetricPoint("TimeToResolve", "Seconds", new.ttr_seconds, severity))
+        return points
+
+
+def publish(points: list[MetricPoint], metrics: Any) -> None:
+    """Write the points as embedded metrics through powertools' `Metrics`, one document per severity
+    (an EMF document's dimensions apply to all its metrics)."""
+    by_severity: dict[str, list[MetricPoint]] = defaultdict(list)
+    for point in points:
+        by_severity[point.severity].append(point)
+    for severity, group in sorted(by_severity.items()):
+        metrics.add_dimension(name="severity", value=severity)
+        for point in group:
+            metrics.add_metric(name=point.name, unit=point.unit, value=point.value)
+        metrics.flush_metrics()
+        # With metrics disabled (the local stack), powertools keeps what it did not print: drop it.
+        metrics.clear_metrics()
