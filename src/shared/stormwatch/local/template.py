@@ -2,6 +2,7 @@
 read the table's stream."""
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,46 +96,42 @@ class Template:
             if resource["Type"] == "AWS::Serverless::HttpApi"
         )
         routes = []
-        for name, resource in self.resources.items():
-            if resource["Type"] != "AWS::Serverless::Function":
-                continue
-            properties = resource["Properties"]
-            for event in (properties.get("Events") or {}).values():
-                if event["Type"] != "HttpApi":
-                    continue
-                event_properties = event["Properties"]
-                authorizer = (event_properties.get("Auth") or {}).get("Authorizer")
-                routes.append(
-                    Route(
-                        method=event_properties["Method"].upper(),
-                        path=event_properties["Path"],
-                        function=name,
-                        code_dir=self.root / properties["CodeUri"],
-                        handler=properties["Handler"],
-                        authorized=default_authorized and authorizer != "NONE",
-                    )
+        for name, properties, event in self._function_events("HttpApi"):
+            authorizer = (event.get("Auth") or {}).get("Authorizer")
+            routes.append(
+                Route(
+                    method=event["Method"].upper(),
+                    path=event["Path"],
+                    function=name,
+                    code_dir=self.root / properties["CodeUri"],
+                    handler=properties["Handler"],
+                    authorized=default_authorized and authorizer != "NONE",
                 )
+            )
         return routes
 
     def stream_consumers(self) -> list[StreamConsumer]:
         consumers = []
+        for name, properties, event in self._function_events("DynamoDB"):
+            filters = (event.get("FilterCriteria") or {}).get("Filters") or []
+            consumers.append(
+                StreamConsumer(
+                    function=name,
+                    code_dir=self.root / properties["CodeUri"],
+                    handler=properties["Handler"],
+                    batch_size=int(event.get("BatchSize", 100)),
+                    patterns=[json.loads(item["Pattern"]) for item in filters],
+                    maximum_retry_attempts=int(event.get("MaximumRetryAttempts", 3)),
+                )
+            )
+        return consumers
+
+    def _function_events(self, event_type: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+        """(function name, its properties, the event's properties) for each event of that type."""
         for name, resource in self.resources.items():
             if resource["Type"] != "AWS::Serverless::Function":
                 continue
             properties = resource["Properties"]
             for event in (properties.get("Events") or {}).values():
-                if event["Type"] != "DynamoDB":
-                    continue
-                event_properties = event["Properties"]
-                filters = (event_properties.get("FilterCriteria") or {}).get("Filters") or []
-                consumers.append(
-                    StreamConsumer(
-                        function=name,
-                        code_dir=self.root / properties["CodeUri"],
-                        handler=properties["Handler"],
-                        batch_size=int(event_properties.get("BatchSize", 100)),
-                        patterns=[json.loads(item["Pattern"]) for item in filters],
-                        maximum_retry_attempts=int(event_properties.get("MaximumRetryAttempts", 3)),
-                    )
-                )
-        return consumers
+                if event["Type"] == event_type:
+                    yield name, properties, event["Properties"]

@@ -55,22 +55,16 @@ class MetricsStore:
 
     def _set(self, key: dict[str, str], incident_id: str, value: str) -> None:
         expr = Expression()
-        with translated_errors():
-            self._client.update_item(
-                TableName=self._table,
-                Key=encode_item(key),
-                UpdateExpression=f"SET {expr.segment(_FACT + incident_id)} = {expr.value(value)}",
-                **expr.request(),
-            )
+        self._update(key, f"SET {expr.segment(_FACT + incident_id)} = {expr.value(value)}", expr)
 
     def _remove(self, key: dict[str, str], incident_id: str) -> None:
         expr = Expression()
+        self._update(key, f"REMOVE {expr.segment(_FACT + incident_id)}", expr)
+
+    def _update(self, key: dict[str, str], update: str, expr: Expression) -> None:
         with translated_errors():
             self._client.update_item(
-                TableName=self._table,
-                Key=encode_item(key),
-                UpdateExpression=f"REMOVE {expr.segment(_FACT + incident_id)}",
-                **expr.request(),
+                TableName=self._table, Key=encode_item(key), UpdateExpression=update, **expr.request()
             )
 
     def read(
