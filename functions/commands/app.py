@@ -1,5 +1,6 @@
-"""Commands people give: incidents (open, status, severity, assignment, silence, links, comments) and
-members. Every POST honours Idempotency-Key; incident commands honour If-Match."""
+"""Commands people give: incidents (open, status, severity, assignment, silence, links, comments), members,
+integrations, escalation policies and the org's settings. Every POST honours Idempotency-Key; incident
+commands honour If-Match."""
 
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -20,14 +21,18 @@ from stormwatch.api.schemas import (
     LinkBody,
     MemberBody,
     MemberPatch,
+    OrgSettingsBody,
+    PolicyBody,
+    PolicyPatch,
     SeverityBody,
     SilenceBody,
     StatusChangeBody,
     incident_view,
     integration_view,
     member_view,
+    policy_view,
 )
-from stormwatch.wiring import incident_commands, integration_admin, member_admin
+from stormwatch.wiring import incident_commands, integration_admin, member_admin, policy_admin
 
 logger = Logger()
 app = create_app()
@@ -165,6 +170,40 @@ def update_member(handle: str, body: Annotated[MemberPatch, Body()]) -> Response
 def remove_member(handle: str) -> Response[str]:
     member_admin().remove(current_caller(app), handle.lower())
     return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")
+
+
+@app.post("/v1/escalation-policies")
+def create_policy(body: Annotated[PolicyBody, Body()]) -> Response[str]:
+    caller = current_caller(app)
+    return idempotent(
+        app,
+        caller,
+        lambda: (
+            HTTPStatus.CREATED,
+            policy_view(policy_admin().create(caller, body.model_dump(mode="json"))),
+        ),
+    )
+
+
+@app.patch("/v1/escalation-policies/<policy_id>")
+def update_policy(policy_id: str, body: Annotated[PolicyPatch, Body()]) -> Response[str]:
+    fields = body.model_dump(mode="json", exclude_unset=True)
+    return json_response(
+        HTTPStatus.OK, policy_view(policy_admin().update(current_caller(app), policy_id, fields))
+    )
+
+
+@app.delete("/v1/escalation-policies/<policy_id>")
+def delete_policy(policy_id: str) -> Response[str]:
+    policy_admin().delete(current_caller(app), policy_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")
+
+
+@app.put("/v1/org/settings")
+def update_org_settings(body: Annotated[OrgSettingsBody, Body()]) -> Response[str]:
+    fields = body.model_dump(mode="json", exclude_unset=True)
+    settings = policy_admin().update_settings(current_caller(app), fields)
+    return json_response(HTTPStatus.OK, settings.model_dump(mode="json"))
 
 
 @app.post("/v1/integrations")

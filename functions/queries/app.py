@@ -12,10 +12,17 @@ from pydantic import AwareDatetime
 
 from stormwatch.api.http import create_app, current_caller, json_response
 from stormwatch.api.openapi import packaged
-from stormwatch.api.schemas import detail_view, event_view, incident_view, integration_view, member_view
+from stormwatch.api.schemas import (
+    detail_view,
+    event_view,
+    incident_view,
+    integration_view,
+    member_view,
+    policy_view,
+)
 from stormwatch.domain.listing import IncidentFilter, Sort
 from stormwatch.domain.models import Severity, Status
-from stormwatch.wiring import incident_queries, integration_admin, member_admin, metrics_queries
+from stormwatch.wiring import incident_queries, integration_admin, member_admin, metrics_queries, policy_admin
 
 logger = Logger()
 app = create_app()
@@ -87,6 +94,24 @@ def get_metrics(
     service: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
 ) -> Response[str]:
     return json_response(HTTPStatus.OK, metrics_queries().report(current_caller(app), since, until, service))
+
+
+@app.get("/v1/escalation-policies")
+def list_policies() -> Response[str]:
+    policies = policy_admin().list_policies(current_caller(app))
+    return json_response(
+        HTTPStatus.OK, {"items": [policy_view(policy) for policy in policies], "next_cursor": None}
+    )
+
+
+@app.get("/v1/escalation-policies/<policy_id>")
+def get_policy(policy_id: str) -> Response[str]:
+    return json_response(HTTPStatus.OK, policy_view(policy_admin().get(current_caller(app), policy_id)))
+
+
+@app.get("/v1/org/settings")
+def get_org_settings() -> Response[str]:
+    return json_response(HTTPStatus.OK, policy_admin().settings(current_caller(app)).model_dump(mode="json"))
 
 
 @app.get("/v1/openapi.json")

@@ -39,14 +39,15 @@ class Answer:
 
 
 class Stack:
-    """The three HTTP handlers over one moto table, with two orgs and their integration keys."""
+    """The handlers over one moto table, with two orgs and their integration keys; the table's stream is
+    delivered on demand (`streams.drain()`), and the sweep runs when told (`sweep()`)."""
 
     def __init__(self, client: Any, clock: FakeClock) -> None:
         self.client = client
         self.clock = clock
         self.functions = {
             name: LocalFunction(name, ROOT / "functions" / name, "app.lambda_handler", in_process=True)
-            for name in ("ingest", "commands", "queries", "aggregates")
+            for name in ("ingest", "commands", "queries", "aggregates", "sweeps")
         }
         template = Template(TEMPLATE)
         self.streams = StreamPump(client, streams_client(get_settings()), get_settings().table_name)
@@ -163,6 +164,11 @@ class Stack:
             event["queryStringParameters"] = query
             event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
         return self.invoke(route.function, event)
+
+    def sweep(self) -> dict[str, Any]:
+        """One run of the sweeps function at the fake clock's time, as the schedule invokes it."""
+        report: dict[str, Any] = self.functions["sweeps"].invoke(load_event("sweeps/scheduled.json"))
+        return report
 
     def add_member(self, handle: str, org: str = "acme", **fields: Any) -> Any:
         answer = self.call(

@@ -22,12 +22,15 @@ if TYPE_CHECKING:
     from stormwatch.services.integrations import IntegrationAdmin
     from stormwatch.services.members import MemberAdmin
     from stormwatch.services.metrics import MetricsQueries
+    from stormwatch.services.policies import PolicyAdmin
     from stormwatch.services.queries import IncidentQueries
     from stormwatch.services.sns import SnsVerifier
+    from stormwatch.services.sweeps import Sweeper
     from stormwatch.store.incidents import IncidentStore
     from stormwatch.store.integrations import IntegrationStore
     from stormwatch.store.members import MemberStore
     from stormwatch.store.metrics import MetricsStore
+    from stormwatch.store.policies import PolicyStore
 
 clock: Clock = SystemClock()
 sleep: Callable[[float], None] = time.sleep
@@ -144,6 +147,31 @@ def incident_aggregates() -> "IncidentAggregates":
     return IncidentAggregates(metrics_store())
 
 
+@lru_cache(maxsize=1)
+def policy_store() -> "PolicyStore":
+    from stormwatch.store.policies import PolicyStore
+
+    settings = get_settings()
+    return PolicyStore(dynamodb_client(settings), settings.table_name)
+
+
+@lru_cache(maxsize=1)
+def policy_admin() -> "PolicyAdmin":
+    from stormwatch.services.policies import PolicyAdmin
+
+    return PolicyAdmin(policy_store(), clock)
+
+
+@lru_cache(maxsize=1)
+def sweeper() -> "Sweeper":
+    from stormwatch.services.sweeps import Sweeper
+    from stormwatch.store.timers import TimerStore
+
+    settings = get_settings()
+    timers = TimerStore(dynamodb_client(settings), settings.table_name)
+    return Sweeper(timers, incident_store(), policy_store(), clock)
+
+
 def reset() -> None:
     """Forget every service built so far (tests, and the local stack after changing settings)."""
     for cached in (
@@ -158,6 +186,9 @@ def reset() -> None:
         integration_admin,
         metrics_store,
         metrics_queries,
+        policy_store,
+        policy_admin,
+        sweeper,
         incident_aggregates,
         dynamodb_client,
         get_settings,

@@ -5,8 +5,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
+from stormwatch.domain.escalation import EscalationPolicy, Level
 from stormwatch.domain.integrations import TEMPLATE_FIELDS
-from stormwatch.domain.members import HANDLE_PATTERN, Member
+from stormwatch.domain.members import DELIVERY_URL_PATTERN, HANDLE_PATTERN, Member
 from stormwatch.domain.models import (
     AlertState,
     Incident,
@@ -55,7 +56,7 @@ def _lower(value: Any) -> Any:
 
 
 Handle = Annotated[str, BeforeValidator(_lower), Field(pattern=HANDLE_PATTERN)]
-HttpsUrl = Annotated[str, Field(max_length=2048, pattern=r"^https://")]
+DeliveryUrl = Annotated[str, Field(max_length=2048, pattern=DELIVERY_URL_PATTERN)]
 
 
 class SeverityBody(Strict):
@@ -86,8 +87,8 @@ class MemberBody(Strict):
     name: str = Field(min_length=1, max_length=200)
     role: Role = Role.RESPONDER
     email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    slack_webhook: HttpsUrl | None = None
-    webhook_url: HttpsUrl | None = None
+    slack_webhook: DeliveryUrl | None = None
+    webhook_url: DeliveryUrl | None = None
     webhook_secret: str | None = Field(default=None, min_length=16, max_length=256)
 
 
@@ -95,8 +96,8 @@ class MemberPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
     email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    slack_webhook: HttpsUrl | None = None
-    webhook_url: HttpsUrl | None = None
+    slack_webhook: DeliveryUrl | None = None
+    webhook_url: DeliveryUrl | None = None
     webhook_secret: str | None = Field(default=None, min_length=16, max_length=256)
 
 
@@ -195,3 +196,32 @@ def detail_view(detail: IncidentDetail) -> dict[str, Any]:
         "alerts": alerts,
         "timeline": [event_view(event) for event in detail.timeline],
     }
+
+
+class PolicyBody(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    levels: list[Level] = Field(min_length=1, max_length=10)
+    repeat: int = Field(default=0, ge=0, le=10)
+    ack_timeout_minutes: int | None = Field(default=None, ge=1, le=10080)
+    owner: Handle | None = None
+
+
+class PolicyPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    levels: list[Level] | None = Field(default=None, min_length=1, max_length=10)
+    repeat: int | None = Field(default=None, ge=0, le=10)
+    ack_timeout_minutes: int | None = Field(default=None, ge=1, le=10080)
+    owner: Handle | None = None
+
+
+class OrgSettingsBody(Strict):
+    default_escalation_policy_id: str | None = Field(default=None, max_length=64)
+    inactivity_days: int | None = Field(default=None, ge=1, le=90)
+
+
+def policy_view(policy: EscalationPolicy) -> dict[str, Any]:
+    view = policy.model_dump(mode="json")
+    for level in view["levels"]:
+        for target in level["targets"]:
+            target["has_webhook_secret"] = target.pop("webhook_secret", None) is not None
+    return view

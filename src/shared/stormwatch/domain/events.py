@@ -8,7 +8,7 @@ last_seen, evidence, and each alert's count and last_seen. `replayable` is the s
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from stormwatch.clock import parse_iso
@@ -130,6 +130,7 @@ def _created(org: str, incident_id: str, event: TimelineEvent) -> Incident:
         created_by=event.actor,
         updated_at=event.at,
         last_activity_at=event.at,
+        escalate_at=event.at,
     )
 
 
@@ -177,7 +178,9 @@ def _status_changed(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
     """Forward moves fill every skipped step's timestamp with the move's time."""
     target = Status(event.data["to"])
     at, actor = event.at, event.actor
-    updates: dict[str, Any] = {"status": target}
+    updates: dict[str, Any] = {"status": target, "escalate_at": None, "ack_expires_at": None}
+    if target is Status.ACKNOWLEDGED and incident.ack_timeout_minutes is not None:
+        updates["ack_expires_at"] = at + timedelta(minutes=incident.ack_timeout_minutes)
     if target is Status.CANCELLED:
         updates.update(cancelled_at=at, cancelled_by=actor, resolution_note=event.data.get("note"))
         return updates
@@ -214,8 +217,35 @@ def _reopened(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
         "cancelled_at": None,
         "cancelled_by": None,
         "resolution_note": None,
-        "escalation_level": 0,
+        **_walk_from_start(event.at),
     }
+
+
+def _walk_from_start(at: datetime) -> dict[str, Any]:
+    return {"escalation_level": 0, "escalation_step": (0, 0), "escalate_at": at, "ack_expires_at": None}
+
+
+@_applies("escalated")
+def _escalated(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    following = event.data["next"]
+    return {
+        "escalation_level": event.data["level"],
+        "ack_timeout_minutes": event.data.get("ack_timeout_minutes"),
+        "escalation_step": (following["level"], following["cycle"])
+        if following
+        else incident.escalation_step,
+        "escalate_at": parse_iso(following["at"]) if following else None,
+    }
+
+
+@_applies("escalation_ended")
+def _escalation_ended(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"escalate_at": None}
+
+
+@_applies("acknowledgement_expired")
+def _acknowledgement_expired(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"status": Status.OPEN, **_walk_from_start(event.at)}
 
 
 @_applies("flapping")

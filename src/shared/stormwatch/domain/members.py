@@ -7,6 +7,8 @@ from pydantic import BaseModel, Field
 from stormwatch.domain.models import Role, UtcTime
 
 HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,38}[a-z0-9])?$"
+# Where Stormwatch posts (Slack, webhooks): https, or plain http to this machine (local receivers, tests).
+DELIVERY_URL_PATTERN = r"^(https://|http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?/)"
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9](?:[A-Za-z0-9._-]{0,38}[A-Za-z0-9])?)(?![\w@])")
 MAX_MENTIONS = 20
 

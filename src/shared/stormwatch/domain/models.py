@@ -165,7 +165,14 @@ class Incident(BaseModel):
     reopened_at: UtcTime | None = None
     tta_seconds: float | None = None
     ttr_seconds: float | None = None
+    # The last escalation level paged (1-based; 0: none yet in this cycle of the incident).
     escalation_level: int = 0
+    # The next escalation step, [level index, policy cycle], and when it is due (None: not walking).
+    escalation_step: tuple[int, int] = (0, 0)
+    escalate_at: UtcTime | None = None
+    # From the policy at the first escalation: how long an acknowledgement holds without a resolution.
+    ack_timeout_minutes: int | None = None
+    ack_expires_at: UtcTime | None = None
     silenced_until: UtcTime | None = None
     flapping: bool = False
     reopen_count: int = 0
@@ -231,7 +238,10 @@ class Notification(BaseModel):
     org: str
     incident_id: str
     kind: str
-    member: str
+    # A member to reach on each of their contact points, or a single target (a Slack or webhook URL, an
+    # email address: {type, value, webhook_secret?}).
+    member: str | None = None
+    target: dict[str, str] | None = None
     at: UtcTime
     data: dict[str, Any] = Field(default_factory=dict)
 

@@ -18,7 +18,7 @@ MAX_CHILDREN_RESOLVING_WITH_PARENT = 25
 LINK_TYPES = ("parent", "child", "duplicate_of")
 
 
-def notify(incident: Incident, kind: str, member: str, at: datetime, **data: object) -> Notification:
+def notify(incident: Incident, kind: str, member: str | None, at: datetime, **data: object) -> Notification:
     return Notification(
         id=new_event_id(at),
         org=incident.org,

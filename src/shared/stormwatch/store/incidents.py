@@ -29,6 +29,7 @@ from stormwatch.store.keys import (
 )
 from stormwatch.store.listing import list_page
 from stormwatch.store.table import ConditionFailed, translated_errors
+from stormwatch.store.timers import Claim, incident_timer_writes, write_operation
 
 _INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
 _STORAGE_ONLY = (
@@ -179,17 +180,27 @@ class IncidentStore:
         notifications: Sequence[Notification] = (),
         operations: Sequence[dict[str, Any]] = (),
         marker: DeliveryMarker | None = None,
+        claim: Claim | None = None,
+        claimed_item: dict[str, Any] | None = None,
     ) -> None:
-        """Write incident changes with their events, the notifications they cause (outbox) and any other
-        operations in one request, each snapshot conditioned on what its change was computed from.
+        """Write incident changes with their events, the timers they set, move or cancel, the notifications
+        they cause (outbox) and any other operations in one request, each snapshot conditioned on what its
+        change was computed from.
+
+        A sweep acting on a claimed timer passes its claim: the timer's write is then conditioned on it (and
+        when the change leaves that timer alone, it is put as `claimed_item`, or removed if that is None).
 
         Raises ConcurrentModification when a condition fails (the caller re-reads and decides again).
         """
         writes: list[dict[str, Any]] = []
+        claimed_written = False
         for change in changes:
             snapshot = self._snapshot_write(change)
             if snapshot is not None:
                 writes.append(snapshot)
+            for key, item in incident_timer_writes(change.before, change.after):
+                writes.append(write_operation(self._table, key, item, claim))
+                claimed_written = claimed_written or (claim is not None and claim.timer.key == key)
             partition = IncidentKeys.of(change.after)["pk"]
             for event in change.events:
                 writes.append(self._put(self._event_item(partition, change.after.generation, event)))
@@ -197,6 +208,8 @@ class IncidentStore:
                 writes.append(self._put(self._alert_item(partition, change.after.generation, alert)))
         writes.extend(self._put(_outbox_item(notification)) for notification in notifications)
         writes.extend(operations)
+        if claim is not None and not claimed_written:
+            writes.append(write_operation(self._table, claim.timer.key, claimed_item, claim))
         if marker is not None:
             writes.append(self._marker_put(marker))
         if not writes:
@@ -289,6 +302,8 @@ class IncidentStore:
         ((kind, request),) = operation.items()
         if kind == "Put":
             self._client.put_item(**request)
+        elif kind == "Delete":
+            self._client.delete_item(**request)
         else:
             self._client.update_item(**request)
 

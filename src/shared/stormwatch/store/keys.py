@@ -7,8 +7,11 @@ Layout (one table, `pk`/`sk`):
   - `G#{generation}#A#{fingerprint_hash}`: an alert's details (labels, links), written when it first fires.
   - `G#{generation}#T#{at}#{event_id}`: timeline events, in time order.
   - `G#{generation}#C#{comment_id}`: a comment's current state (author, deleted), for edits and deletes.
+  - `G#{generation}#TIMER#{kind}`: a pending timer of the incident (escalation, ack_timeout, inactivity).
 - `INTKEY#{sha256(key)}` / `INTEGRATION`: an integration key's owner, found by the key's hash alone.
-- `ORG#{org}` / `INTEGRATION#{id}`: the org's list of integrations.
+- `ORG#{org}` / `INTEGRATION#{id}`: the org's list of integrations; `INTEGRATION#{id}#TIMER#heartbeat`: its
+  heartbeat deadline. `ORG#{org}` / `SETTINGS`: the org's settings.
+- `ORG#{org}#POLICIES` / `POLICY#{id}`: the org's escalation policies.
 - `ORG#{org}#MEMBERS` / `MEMBER#{handle}`: the org's members.
 - `OUTBOX#{id}` / `OUTBOX`: a notification to deliver, one partition each (no hot item); it expires.
 - `IDEMPOTENCY#{key}` / `IDEMPOTENCY`: a command's first answer, for retries; it expires.
@@ -22,8 +25,11 @@ created_at, search_text), none of which a repeat changes, so a repeat writes no 
 - gsi2: the same per status;
 - gsi3, sparse: per assignee, by creation time;
 - gsi4: per status, by last activity (the org-wide order by activity merges the statuses).
+gsi5, sparse, holds only timers: `TIMERS#{shard}` / `{due}#{owner id}#{kind}`, so a sweep reads what is due in
+each shard and nothing else.
 """
 
+import hashlib
 from datetime import date
 
 from stormwatch.clock import iso
@@ -33,6 +39,9 @@ INCIDENT_INDEX = "gsi1"
 STATUS_INDEX = "gsi2"
 ASSIGNEE_INDEX = "gsi3"
 ACTIVITY_INDEX = "gsi4"
+TIMER_INDEX = "gsi5"
+# Timers spread over this many index partitions: a sweep reads each, so reads are the due count plus this.
+TIMER_SHARDS = 8
 
 
 def _generation(generation: int) -> str:
@@ -71,6 +80,13 @@ class IncidentKeys:
         return f"{_generation(generation)}#T#"
 
     @staticmethod
+    def timer(incident: Incident, kind: str) -> dict[str, str]:
+        return {
+            "pk": IncidentKeys.of(incident)["pk"],
+            "sk": f"{_generation(incident.generation)}#TIMER#{kind}",
+        }
+
+    @staticmethod
     def comment(generation: int, comment_id: str) -> str:
         return f"{_generation(generation)}#C#{comment_id}"
 
@@ -105,6 +121,10 @@ class IncidentKeys:
 
 
 class IntegrationKeys:
+    @staticmethod
+    def heartbeat(org: str, integration_id: str) -> dict[str, str]:
+        return {"pk": f"ORG#{org}", "sk": f"INTEGRATION#{integration_id}#TIMER#heartbeat"}
+
     @staticmethod
     def by_secret_hash(secret_hash: str) -> dict[str, str]:
         return {"pk": f"INTKEY#{secret_hash}", "sk": "INTEGRATION"}
@@ -160,3 +180,28 @@ class MetricsKeys:
     @staticmethod
     def open(org: str, shard: int) -> dict[str, str]:
         return {"pk": MetricsKeys.partition(org, shard), "sk": MetricsKeys.OPEN}
+
+
+class TimerKeys:
+    @staticmethod
+    def index_attributes(owner_id: str, kind: str, due: str) -> dict[str, str]:
+        shard = int.from_bytes(hashlib.sha256(owner_id.encode()).digest()[:4], "big") % TIMER_SHARDS
+        return {"gsi5pk": TimerKeys.shard(shard), "gsi5sk": f"{due}#{owner_id}#{kind}"}
+
+    @staticmethod
+    def shard(shard: int) -> str:
+        return f"TIMERS#{shard:02d}"
+
+
+class PolicyKeys:
+    @staticmethod
+    def partition(org: str) -> str:
+        return f"ORG#{org}#POLICIES"
+
+    @staticmethod
+    def of(org: str, policy_id: str) -> dict[str, str]:
+        return {"pk": PolicyKeys.partition(org), "sk": f"POLICY#{policy_id}"}
+
+    @staticmethod
+    def settings(org: str) -> dict[str, str]:
+        return {"pk": f"ORG#{org}", "sk": "SETTINGS"}

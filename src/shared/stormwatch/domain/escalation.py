@@ -1,0 +1,161 @@
+"""Escalation policies and what a due escalation does to an incident.
+
+A policy is ordered levels. An open incident reaches level 1 when it is created (the sweep pages it within
+a minute); it stays at a level for that level's `delay_minutes`, then reaches the next, and after the last
+level starts again at the first, `repeat` more times. Acknowledging stops the walk. If the policy has an
+`ack_timeout_minutes`, an acknowledgement that is not followed by a resolution within it expires: the
+incident is open again and the walk starts over. Silenced and flapping incidents are not paged: the step
+waits for the silence to end, or the flapping to stop.
+"""
+
+import re
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field, model_validator
+
+from stormwatch.clock import iso
+from stormwatch.domain.events import Change, new_event, record
+from stormwatch.domain.members import DELIVERY_URL_PATTERN, HANDLE_PATTERN
+from stormwatch.domain.models import Incident, Notification, Status, TimelineEvent, UtcTime
+from stormwatch.domain.work import notify
+
+SYSTEM_ACTOR = "system:stormwatch"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class TargetType(StrEnum):
+    MEMBER = "member"
+    SLACK = "slack"
+    WEBHOOK = "webhook"
+    EMAIL = "email"
+
+
+class Target(BaseModel):
+    type: TargetType
+    value: str = Field(min_length=1, max_length=2048)
+    # A webhook target's signing secret; never shown after it is set.
+    webhook_secret: str | None = Field(default=None, min_length=16, max_length=256)
+
+    @model_validator(mode="after")
+    def _value_fits_type(self) -> "Target":
+        if self.type is TargetType.MEMBER and not re.match(HANDLE_PATTERN, self.value):
+            raise ValueError("a member target's value is a member handle")
+        if self.type in (TargetType.SLACK, TargetType.WEBHOOK) and not re.match(
+            DELIVERY_URL_PATTERN, self.value
+        ):
+            raise ValueError(f"a {self.type.value} target's value is an https URL")
+        if self.type is TargetType.EMAIL and not _EMAIL.match(self.value):
+            raise ValueError("an email target's value is an email address")
+        if self.webhook_secret is not None and self.type is not TargetType.WEBHOOK:
+            raise ValueError("only a webhook target has a webhook_secret")
+        return self
+
+    def public(self) -> dict[str, Any]:
+        return {"type": self.type.value, "value": self.value}
+
+
+class Level(BaseModel):
+    delay_minutes: int = Field(ge=1, le=1440)
+    targets: list[Target] = Field(min_length=1, max_length=10)
+
+
+class EscalationPolicy(BaseModel):
+    id: str
+    name: str = Field(min_length=1, max_length=200)
+    levels: list[Level] = Field(min_length=1, max_length=10)
+    repeat: int = Field(default=0, ge=0, le=10)
+    ack_timeout_minutes: int | None = Field(default=None, ge=1, le=10080)
+    # Who takes over the active incidents of a member who leaves.
+    owner: str | None = Field(default=None, pattern=HANDLE_PATTERN)
+    created_at: UtcTime
+    updated_at: UtcTime
+
+
+class OrgSettings(BaseModel):
+    default_escalation_policy_id: str | None = None
+    inactivity_days: int = Field(default=7, ge=1, le=90)
+    updated_at: UtcTime | None = None
+
+
+def step_due(incident: Incident) -> datetime | None:
+    """When the incident's next escalation step is due, if it is walking a policy and may be paged now."""
+    if incident.status is not Status.OPEN or incident.escalate_at is None or incident.flapping:
+        return None
+    if incident.silenced_until is not None and incident.silenced_until > incident.escalate_at:
+        return incident.silenced_until
+    return incident.escalate_at
+
+
+def escalate(
+    incident: Incident, policy: EscalationPolicy | None, now: datetime
+) -> tuple[Change, list[Notification]]:
+    """The due step: page the level's targets (and the alarm's owner on Slack), and schedule the next."""
+    level_index, cycle = incident.escalation_step
+    events: list[TimelineEvent] = []
+    if policy is None or level_index >= len(policy.levels):
+        after = record(
+            incident, new_event("escalation_ended", now, SYSTEM_ACTOR, {"reason": "no policy"}), events
+        )
+        notifications = _owner(incident, "created", now) if incident.escalation_level == 0 else []
+        return Change(incident, after, events), notifications
+    level = policy.levels[level_index]
+    if level_index + 1 < len(policy.levels):
+        following: dict[str, Any] | None = {"level": level_index + 1, "cycle": cycle}
+    elif cycle < policy.repeat:
+        following = {"level": 0, "cycle": cycle + 1}
+    else:
+        following = None
+    data: dict[str, Any] = {
+        "policy_id": policy.id,
+        "level": level_index + 1,
+        "cycle": cycle + 1,
+        "targets": [target.public() for target in level.targets],
+        "ack_timeout_minutes": policy.ack_timeout_minutes,
+        "next": (
+            {**following, "at": iso(now + timedelta(minutes=level.delay_minutes))}
+            if following is not None
+            else None
+        ),
+    }
+    after = record(incident, new_event("escalated", now, SYSTEM_ACTOR, data), events)
+    notifications = [_page(incident, target, level_index + 1, now) for target in level.targets]
+    notifications += _owner(incident, "escalated", now)
+    return Change(incident, after, events), notifications
+
+
+def expire_acknowledgement(incident: Incident, now: datetime) -> Change:
+    events: list[TimelineEvent] = []
+    data = {"acknowledged_by": incident.acknowledged_by, "timeout_minutes": incident.ack_timeout_minutes}
+    after = record(incident, new_event("acknowledgement_expired", now, SYSTEM_ACTOR, data), events)
+    return Change(incident, after, events)
+
+
+def nudge(incident: Incident, idle_days: int, now: datetime) -> Change:
+    """The automatic comment on an incident nobody has touched for a while."""
+    body = (
+        f"No activity on this incident for {idle_days} days. What is its status? Resolve it if it is over, "
+        "or add a comment with what is happening."
+    )
+    events: list[TimelineEvent] = []
+    event = new_event("comment", now, SYSTEM_ACTOR, {"body": body, "mentions": [], "automatic": True})
+    event.data["comment_id"] = event.id
+    after = record(incident, event, events)
+    return Change(incident, after, events)
+
+
+def _page(incident: Incident, target: Target, level: int, now: datetime) -> Notification:
+    member = target.value if target.type is TargetType.MEMBER else None
+    notification = notify(incident, "escalated", member, now, level=level)
+    if member is None:
+        notification.target = target.model_dump(mode="json", exclude_none=True)
+    return notification
+
+
+def _owner(incident: Incident, kind: str, now: datetime) -> list[Notification]:
+    if not incident.owner_slack_webhook:
+        return []
+    notification = notify(incident, kind, None, now, owner=incident.owner)
+    notification.target = {"type": TargetType.SLACK.value, "value": incident.owner_slack_webhook}
+    return [notification]

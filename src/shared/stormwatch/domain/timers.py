@@ -1,0 +1,32 @@
+"""The timers an incident's snapshot implies. The store keeps one timer item per (incident, kind) in step
+with the snapshot, written in the same transaction, so setting, moving and cancelling a timer can never
+disagree with the change that caused it."""
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from stormwatch.domain.escalation import step_due
+from stormwatch.domain.models import Incident, Status
+
+# Inactivity is first checked this long after the last activity (the shortest period an org may choose); the
+# sweep then applies the org's own period.
+INACTIVITY_CHECK = timedelta(days=1)
+
+
+class TimerKind(StrEnum):
+    ESCALATION = "escalation"
+    ACK_TIMEOUT = "ack_timeout"
+    INACTIVITY = "inactivity"
+    HEARTBEAT = "heartbeat"
+
+
+def incident_timers(incident: Incident) -> dict[TimerKind, datetime]:
+    if incident.superseded_by is not None or not incident.status.is_active:
+        return {}
+    timers = {TimerKind.INACTIVITY: incident.last_activity_at + INACTIVITY_CHECK}
+    escalation = step_due(incident)
+    if escalation is not None:
+        timers[TimerKind.ESCALATION] = escalation
+    if incident.status is Status.ACKNOWLEDGED and incident.ack_expires_at is not None:
+        timers[TimerKind.ACK_TIMEOUT] = incident.ack_expires_at
+    return timers

@@ -1,0 +1,62 @@
+"""Escalation policies and the org's settings (admin only; anyone of the org may read the settings)."""
+
+from typing import Any
+
+from stormwatch.clock import Clock
+from stormwatch.domain.escalation import EscalationPolicy, OrgSettings
+from stormwatch.domain.models import Caller, Role
+from stormwatch.domain.permissions import require
+from stormwatch.ids import new_event_id
+from stormwatch.store.policies import PolicyStore
+
+
+class PolicyAdmin:
+    def __init__(self, store: PolicyStore, clock: Clock) -> None:
+        self._store = store
+        self._clock = clock
+
+    def create(self, caller: Caller, fields: dict[str, Any]) -> EscalationPolicy:
+        require(caller, Role.ADMIN)
+        now = self._clock.now()
+        policy = EscalationPolicy.model_validate(
+            {**fields, "id": f"pol_{new_event_id(now).lower()}", "created_at": now, "updated_at": now}
+        )
+        self._store.create(caller.org, policy)
+        return policy
+
+    def list_policies(self, caller: Caller) -> list[EscalationPolicy]:
+        require(caller, Role.ADMIN)
+        return self._store.list_policies(caller.org)
+
+    def get(self, caller: Caller, policy_id: str) -> EscalationPolicy:
+        require(caller, Role.ADMIN)
+        return self._store.get(caller.org, policy_id)
+
+    def update(self, caller: Caller, policy_id: str, fields: dict[str, Any]) -> EscalationPolicy:
+        require(caller, Role.ADMIN)
+        before = self._store.get(caller.org, policy_id, consistent=True)
+        after = EscalationPolicy.model_validate(
+            {**before.model_dump(), **fields, "updated_at": self._clock.now()}
+        )
+        self._store.replace(caller.org, before, after)
+        return after
+
+    def delete(self, caller: Caller, policy_id: str) -> None:
+        """Incidents and integrations naming a deleted policy fall back to the org's default."""
+        require(caller, Role.ADMIN)
+        self._store.delete(caller.org, policy_id)
+
+    def settings(self, caller: Caller) -> OrgSettings:
+        require(caller, Role.VIEWER)
+        return self._store.settings(caller.org)
+
+    def update_settings(self, caller: Caller, fields: dict[str, Any]) -> OrgSettings:
+        require(caller, Role.ADMIN)
+        default = fields.get("default_escalation_policy_id")
+        if default is not None:
+            self._store.get(caller.org, default)
+        settings = OrgSettings.model_validate(
+            {**self._store.settings(caller.org).model_dump(), **fields, "updated_at": self._clock.now()}
+        )
+        self._store.save_settings(caller.org, settings)
+        return settings
