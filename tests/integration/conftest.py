@@ -47,7 +47,7 @@ class Stack:
         self.clock = clock
         self.functions = {
             name: LocalFunction(name, ROOT / "functions" / name, "app.lambda_handler", in_process=True)
-            for name in ("ingest", "commands", "queries", "aggregates", "sweeps")
+            for name in ("ingest", "commands", "queries", "aggregates", "sweeps", "notifier")
         }
         template = Template(TEMPLATE)
         self.streams = StreamPump(client, streams_client(get_settings()), get_settings().table_name)

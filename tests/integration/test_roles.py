@@ -9,6 +9,8 @@ from tests.support.paths import TEMPLATE
 ROLES = ["viewer", "responder", "lead", "admin"]
 ID = "{id}"
 
+POLICY = {"name": "p", "levels": [{"delay_minutes": 5, "targets": [{"type": "member", "value": "bob"}]}]}
+
 # (method, route, body, minimum role)
 MATRIX = [
     ("POST", "/v1/incidents", {"title": "t", "severity": "low"}, "responder"),
@@ -48,6 +50,13 @@ MATRIX = [
     ("PATCH", "/v1/integrations/{id}", {"name": "renamed"}, "admin"),
     ("POST", "/v1/integrations/{id}/rotate", None, "admin"),
     ("DELETE", "/v1/integrations/{id}", None, "admin"),
+    ("POST", "/v1/escalation-policies", POLICY, "admin"),
+    ("GET", "/v1/escalation-policies", None, "admin"),
+    ("GET", "/v1/escalation-policies/{id}", None, "admin"),
+    ("PATCH", "/v1/escalation-policies/{id}", {"name": "renamed"}, "admin"),
+    ("DELETE", "/v1/escalation-policies/{id}", None, "admin"),
+    ("GET", "/v1/org/settings", None, "viewer"),
+    ("PUT", "/v1/org/settings", {"inactivity_days": 3}, "admin"),
 ]
 
 

@@ -25,6 +25,7 @@ def test_the_table_has_keys_indexes_stream_and_ttl():
         "gsi2",
         "gsi3",
         "gsi4",
+        "gsi5",
     }
     assert request["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert definition.ttl_attribute == "expires_at"

@@ -16,8 +16,15 @@ class Settings(BaseSettings):
         default="us-east-1",
         validation_alias=AliasChoices("STORMWATCH_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
     )
-    # Set only off AWS (the local stack, tests): where the DynamoDB API answers.
+    # Set only off AWS (the local stack, tests): where the DynamoDB API answers, and where SES and
+    # EventBridge do (moto's server).
     dynamodb_endpoint_url: str | None = None
+    services_endpoint_url: str | None = None
+
+    # The notifier: the verified SES identity email comes from (no email without it), and the event bus of
+    # the lifecycle events (none without it).
+    email_sender: str | None = None
+    event_bus_name: str | None = None
 
     max_body_bytes: int = 1_048_576
     reopen_window_seconds: int = 3600

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from stormwatch.clock import Clock, SystemClock
 from stormwatch.settings import get_settings
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from stormwatch.services.integrations import IntegrationAdmin
     from stormwatch.services.members import MemberAdmin
     from stormwatch.services.metrics import MetricsQueries
+    from stormwatch.services.notifier import Notifier
     from stormwatch.services.policies import PolicyAdmin
     from stormwatch.services.queries import IncidentQueries
     from stormwatch.services.sns import SnsVerifier
@@ -172,6 +173,31 @@ def sweeper() -> "Sweeper":
     return Sweeper(timers, incident_store(), policy_store(), clock)
 
 
+@lru_cache(maxsize=1)
+def notifier() -> "Notifier":
+    import botocore.session
+
+    from stormwatch.services.delivery import EmailSender, EventPublisher
+    from stormwatch.services.notifier import Notifier
+
+    settings = get_settings()
+    session = botocore.session.get_session()
+
+    def client(service: str) -> Any:
+        return session.create_client(
+            service, region_name=settings.region, endpoint_url=settings.services_endpoint_url
+        )
+
+    return Notifier(
+        incident_store(),
+        member_store(),
+        EmailSender(client("sesv2"), settings.email_sender),
+        EventPublisher(client("events"), settings.event_bus_name),
+        clock,
+        sleep,
+    )
+
+
 def reset() -> None:
     """Forget every service built so far (tests, and the local stack after changing settings)."""
     for cached in (
@@ -189,6 +215,7 @@ def reset() -> None:
         policy_store,
         policy_admin,
         sweeper,
+        notifier,
         incident_aggregates,
         dynamodb_client,
         get_settings,

@@ -12,11 +12,14 @@ import secrets
 import signal
 import sys
 import threading
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 DEMO_ORG = "demo"
+LOCAL_EMAIL_SENDER = "stormwatch@example.com"
+LOCAL_EVENT_BUS = "stormwatch-local"
 STREAM_POLL_SECONDS = 1.0
 logger = logging.getLogger("stormwatch.local")
 
@@ -38,6 +41,9 @@ def _local_environment(endpoint_url: str, table_name: str) -> None:
             "STORMWATCH_DYNAMODB_ENDPOINT_URL": endpoint_url,
             "STORMWATCH_TABLE_NAME": table_name,
             "STORMWATCH_CURSOR_SECRET": secrets.token_urlsafe(32),
+            "STORMWATCH_SERVICES_ENDPOINT_URL": endpoint_url,
+            "STORMWATCH_EMAIL_SENDER": LOCAL_EMAIL_SENDER,
+            "STORMWATCH_EVENT_BUS_NAME": LOCAL_EVENT_BUS,
             "POWERTOOLS_SERVICE_NAME": "stormwatch",
             "POWERTOOLS_METRICS_NAMESPACE": "Stormwatch",
             "POWERTOOLS_METRICS_DISABLED": "true",
@@ -82,6 +88,7 @@ def _dev(args: argparse.Namespace) -> int:
     from stormwatch.wiring import integration_admin
 
     create_table(dynamodb_client(get_settings()), template_path, table_name)
+    _create_notifier_services(database.endpoint_url)
     routes = template.routes()
     sources = sorted(
         {route.path.rsplit("/", 1)[1] for route in routes if route.path.startswith("/v1/hooks/")}
@@ -97,13 +104,15 @@ def _dev(args: argparse.Namespace) -> int:
     server = LocalHttpServer(args.host, args.port, api, verbose=args.verbose)
     server.start()
     stop = threading.Event()
-    pump_thread = _start_stream_pump(template, table_name, stop)
+    background = [_start_stream_pump(template, table_name, stop), *_start_schedules(template, stop)]
     credentials = {
         "api_url": server.url,
         "org": DEMO_ORG,
         "admin_token": token,
         "integration_keys": keys,
         "dev_secret": dev_secret,
+        "dynamodb_endpoint": database.endpoint_url,
+        "table_name": table_name,
     }
     if args.credentials_file:
         path = Path(args.credentials_file)
@@ -115,7 +124,8 @@ def _dev(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     stop.wait()
-    pump_thread.join(timeout=5)
+    for thread in background:
+        thread.join(timeout=5)
     server.stop()
     api.stop()
     database.stop()
@@ -150,6 +160,78 @@ def _start_stream_pump(template: Any, table_name: str, stop: threading.Event) ->
     thread = threading.Thread(target=run, name="stream-pump", daemon=True)
     thread.start()
     return thread
+
+
+def _create_notifier_services(endpoint_url: str) -> None:
+    """What the notifier uses besides the table, in the same embedded server: the event bus, and a verified
+    email identity (moto's SES keeps what it is asked to send)."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    region = os.environ["AWS_DEFAULT_REGION"]
+    events: Any = session.create_client("events", region_name=region, endpoint_url=endpoint_url)
+    events.create_event_bus(Name=LOCAL_EVENT_BUS)
+    ses: Any = session.create_client("ses", region_name=region, endpoint_url=endpoint_url)
+    ses.verify_email_identity(EmailAddress=LOCAL_EMAIL_SENDER)
+
+
+def _start_schedules(template: Any, stop: threading.Event) -> list[threading.Thread]:
+    """Invoke each scheduled function at its rate, as EventBridge Scheduler does on AWS."""
+    from stormwatch.local.lambdas import LocalFunction
+
+    threads = []
+    for scheduled in template.schedules():
+        function = LocalFunction(scheduled.function, scheduled.code_dir, scheduled.handler, max_containers=1)
+        function.warm()
+
+        def run(function: LocalFunction = function, period: float = scheduled.period_seconds) -> None:
+            while not stop.wait(period):
+                try:
+                    function.invoke(scheduled_event(function.name, _now()))
+                except Exception:
+                    logger.exception("scheduled %s failed", function.name)
+            function.stop()
+
+        thread = threading.Thread(target=run, name=f"schedule-{scheduled.function}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def scheduled_event(function: str, now: datetime) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": secrets.token_hex(16),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "resources": [f"arn:aws:events:us-east-1:123456789012:rule/{function}"],
+        "detail": {},
+    }
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    """One sweep against the local stack's table, with `--now` standing in for the clock."""
+    path = Path(args.credentials_file)
+    if not path.is_file():
+        print(
+            f"stormwatch sweep: no credentials file at {path} (is `stormwatch dev` running?)", file=sys.stderr
+        )
+        return 2
+    credentials = json.loads(path.read_text(encoding="utf-8"))
+    _local_environment(credentials["dynamodb_endpoint"], credentials["table_name"])
+    now = datetime.fromisoformat(args.now.replace("Z", "+00:00")) if args.now else _now()
+    if now.tzinfo is None:
+        print("stormwatch sweep: --now needs a zone (Z or +hh:mm)", file=sys.stderr)
+        return 2
+
+    from stormwatch import wiring
+
+    report = wiring.sweeper().run(now)
+    print(json.dumps({"now": now.isoformat(), **asdict(report)}))
+    return 0
 
 
 def _print_banner(credentials: dict[str, Any], credentials_file: str | None) -> None:
@@ -231,6 +313,11 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--credentials-file", default=".stormwatch/credentials.json")
     token.add_argument("--ttl-hours", type=int, default=12)
     token.set_defaults(run=_token)
+
+    sweep = commands.add_parser("sweep", help="run one sweep (due timers) against the local stack's table")
+    sweep.add_argument("--now", help="the time to sweep at, ISO 8601 with a zone (default: now)")
+    sweep.add_argument("--credentials-file", default=".stormwatch/credentials.json")
+    sweep.set_defaults(run=_sweep)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document of every route (or --write it)")
     openapi.add_argument("--write", action="store_true", help="update the document packaged with the layer")

@@ -53,6 +53,14 @@ class StreamConsumer:
 
 
 @dataclass(frozen=True)
+class Schedule:
+    function: str
+    code_dir: Path
+    handler: str
+    period_seconds: float
+
+
+@dataclass(frozen=True)
 class TableDefinition:
     create_table: dict[str, Any]
     ttl_attribute: str | None
@@ -125,6 +133,19 @@ class Template:
                 )
             )
         return consumers
+
+    def schedules(self) -> list[Schedule]:
+        """Functions on an EventBridge `rate(N minute[s]|hour[s])` schedule."""
+        units = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600}
+        schedules = []
+        for name, properties, event in self._function_events("Schedule"):
+            count, unit = event["Schedule"].removeprefix("rate(").removesuffix(")").split()
+            schedules.append(
+                Schedule(
+                    name, self.root / properties["CodeUri"], properties["Handler"], int(count) * units[unit]
+                )
+            )
+        return schedules
 
     def _function_events(self, event_type: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
         """(function name, its properties, the event's properties) for each event of that type."""

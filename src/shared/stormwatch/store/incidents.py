@@ -46,6 +46,7 @@ _STORAGE_ONLY = (
     "search_text",
     "severity_rank",
     "entity",
+    "expires_at",
 )
 # Attributes changed with arithmetic or per map entry, so concurrent writers never overwrite each other.
 _COUNTERS = ("alert_count",)
@@ -251,6 +252,40 @@ class IncidentStore:
         if change.before is after:
             return None
         return self._update(change.before, after)
+
+    # --- deliveries ----------------------------------------------------------------------------------
+
+    def delivery_recorded(self, notification: Notification, channel: str) -> bool:
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self._table,
+                Key=encode_item(_delivery_key(notification, channel)),
+                ProjectionExpression="pk",
+                ConsistentRead=True,
+            )
+        return "Item" in response
+
+    def record_delivery(self, notification: Notification, channel: str, data: dict[str, Any]) -> None:
+        """The outcome of one delivery, as a `notification` event on the incident's timeline, at the time of
+        the notification it delivers. Its key names the notification and channel, so it is written once."""
+        key = _delivery_key(notification, channel)
+        event = TimelineEvent(
+            id=key["sk"].rsplit("#", 1)[1],
+            type="notification",
+            at=notification.at,
+            actor="system:notifier",
+            data=data,
+        )
+        item = {**event.model_dump(mode="json"), **key, "entity": "event"}
+        try:
+            with translated_errors():
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=encode_item(item),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+        except ConditionFailed:
+            return
 
     # --- comments ------------------------------------------------------------------------------------
 
@@ -576,6 +611,21 @@ def _outbox_item(notification: Notification) -> Item:
     item.update(OutboxKeys.of(notification.id), entity="outbox")
     item["expires_at"] = int(notification.at.timestamp()) + OUTBOX_RETENTION_SECONDS
     return item
+
+
+def _delivery_key(notification: Notification, channel: str) -> dict[str, str]:
+    match = _INCIDENT_ID.match(notification.incident_id)
+    if match is None:
+        raise ValueError(f"not an incident id: {notification.incident_id}")
+    prefix = IncidentKeys.timeline_prefix(int(match.group(2)))
+    return {
+        "pk": IncidentKeys.partition(notification.org, match.group(1)),
+        "sk": f"{prefix}{iso(notification.at)}#{notification.id}-{channel}",
+    }
+
+
+def notification_from_image(image: dict[str, Any]) -> Notification:
+    return Notification.model_validate(_strip(decode_item(image)))
 
 
 def is_incident_image(image: dict[str, Any]) -> bool:

@@ -1,0 +1,211 @@
+"""The notifier: delivers what commands, ingestion and sweeps wrote to the outbox, and tells EventBridge of
+each lifecycle change. It never runs inside a request: the table's stream feeds it.
+
+Each channel of a notification (a member's Slack, webhook and email; or a policy's single target) is tried
+up to DELIVERY_ATTEMPTS times with backoff, then its outcome (sent, or failed with the reason) is recorded
+once on the incident's timeline. A channel with a recorded outcome is not tried again, so a stream record
+delivered twice sends nothing twice.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from stormwatch.clock import Clock, iso
+from stormwatch.domain.errors import NotFound
+from stormwatch.domain.models import Incident, Notification, Status
+from stormwatch.services.delivery import (
+    DeliveryFailed,
+    EmailSender,
+    EventPublisher,
+    host_of,
+    post_json,
+    post_signed,
+)
+from stormwatch.store.incidents import (
+    IncidentStore,
+    incident_from_image,
+    is_incident_image,
+    notification_from_image,
+)
+from stormwatch.store.members import MemberStore
+
+DELIVERY_ATTEMPTS = 3
+BACKOFF_SECONDS = (1.0, 4.0)
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    # Who or what it reaches, as the timeline shows it (a member's handle, a host, an address).
+    to: str
+    send: Callable[[], None]
+    # Set when there is nothing to try: the outcome is this failure, at once.
+    failure: str | None = None
+
+
+class Notifier:
+    def __init__(
+        self,
+        incidents: IncidentStore,
+        members: MemberStore,
+        email: EmailSender,
+        events: EventPublisher,
+        clock: Clock,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self._incidents = incidents
+        self._members = members
+        self._email = email
+        self._events = events
+        self._clock = clock
+        self._sleep = sleep
+
+    def handle_images(self, old_image: dict[str, Any] | None, new_image: dict[str, Any]) -> None:
+        """A stream record's images: a new outbox item to deliver, or an incident snapshot that changed."""
+        if is_incident_image(new_image):
+            old = incident_from_image(old_image) if old_image and is_incident_image(old_image) else None
+            self.lifecycle(old, incident_from_image(new_image))
+        elif old_image is None:
+            self.deliver(notification_from_image(new_image))
+
+    def deliver(self, notification: Notification) -> None:
+        incident = self._incidents.get(notification.org, notification.incident_id)
+        message = _message(notification, incident)
+        for channel in self._channels(notification, incident, message):
+            if self._incidents.delivery_recorded(notification, channel.name):
+                continue
+            outcome = self._attempt(channel)
+            self._incidents.record_delivery(
+                notification,
+                channel.name,
+                {"kind": notification.kind, "channel": channel.name, "to": channel.to, **outcome},
+            )
+
+    def lifecycle(self, old: Incident | None, new: Incident) -> None:
+        """One EventBridge event per lifecycle change: created, then each status change."""
+        previous = old if old is not None and old.id == new.id else None
+        if previous is None and new.superseded_by is not None:
+            return
+        if previous is None:
+            detail_type = "incident.created"
+        elif previous.status is not new.status:
+            detail_type = "incident.resolved" if new.status is Status.RESOLVED else "incident.updated"
+        else:
+            return
+        self._events.publish(
+            detail_type,
+            {
+                "id": new.id,
+                "org": new.org,
+                "incident_key": new.incident_key,
+                "title": new.title,
+                "status": new.status.value,
+                "previous_status": previous.status.value if previous else None,
+                "severity": new.severity.value,
+                "service": new.service,
+                "environment": new.environment,
+                "links": [link.model_dump(mode="json") for link in new.links],
+                "urls": [url.model_dump(mode="json") for url in new.urls],
+                "version": new.version,
+            },
+        )
+
+    def _attempt(self, channel: Channel) -> dict[str, Any]:
+        if channel.failure is not None:
+            return {"status": "failed", "attempts": 0, "reason": channel.failure}
+        reason = ""
+        for attempt in range(1, DELIVERY_ATTEMPTS + 1):
+            try:
+                channel.send()
+            except DeliveryFailed as failure:
+                reason = failure.message
+                if attempt < DELIVERY_ATTEMPTS:
+                    self._sleep(BACKOFF_SECONDS[attempt - 1])
+                continue
+            return {"status": "sent", "attempts": attempt, "delivered_at": iso(self._clock.now())}
+        return {"status": "failed", "attempts": DELIVERY_ATTEMPTS, "reason": reason}
+
+    def _channels(self, notification: Notification, incident: Incident, message: "_Message") -> list[Channel]:
+        now = self._clock.now()
+        if notification.target is not None:
+            target = notification.target
+            kind, value = target["type"], target["value"]
+            if kind == "slack":
+                return [Channel("slack", host_of(value), lambda: post_json(value, {"text": message.text}))]
+            if kind == "webhook":
+                secret = target.get("webhook_secret")
+                return [
+                    Channel(
+                        "webhook", host_of(value), lambda: post_signed(value, message.payload, secret, now)
+                    )
+                ]
+            return [Channel("email", value, lambda: self._email.send(value, message.subject, message.text))]
+        handle = notification.member or ""
+        try:
+            member = self._members.get(notification.org, handle)
+        except NotFound:
+            return [Channel("member", handle, _nothing, f"member {handle} is gone")]
+        channels = []
+        if member.slack_webhook:
+            url = member.slack_webhook
+            channels.append(Channel("slack", handle, lambda: post_json(url, {"text": message.text})))
+        if member.webhook_url:
+            hook, secret = member.webhook_url, member.webhook_secret
+            channels.append(
+                Channel("webhook", handle, lambda: post_signed(hook, message.payload, secret, now))
+            )
+        if member.email:
+            address = member.email
+            channels.append(
+                Channel("email", handle, lambda: self._email.send(address, message.subject, message.text))
+            )
+        return channels or [Channel("member", handle, _nothing, f"member {handle} has no contact point")]
+
+
+@dataclass(frozen=True)
+class _Message:
+    subject: str
+    text: str
+    payload: dict[str, Any]
+
+
+_PHRASES = {
+    "created": "New incident",
+    "escalated": "Escalated to you",
+    "assigned": "Assigned to you",
+    "mentioned": "You were mentioned",
+}
+
+
+def _message(notification: Notification, incident: Incident) -> _Message:
+    phrase = _PHRASES.get(notification.kind, notification.kind)
+    if notification.kind == "escalated":
+        phrase += f" (level {notification.data.get('level')})"
+    subject = f"[{incident.severity.value}] {incident.title}"
+    text = f"{phrase}: {subject} - {incident.status.value}, incident {incident.id}"
+    if incident.service:
+        text += f", service {incident.service}"
+    payload = {
+        "type": f"notification.{notification.kind}",
+        "notification": {
+            "id": notification.id,
+            "kind": notification.kind,
+            "at": iso(notification.at),
+            **notification.data,
+        },
+        "incident": {
+            "id": incident.id,
+            "title": incident.title,
+            "status": incident.status.value,
+            "severity": incident.severity.value,
+            "service": incident.service,
+            "environment": incident.environment,
+            "incident_key": incident.incident_key,
+        },
+    }
+    return _Message(subject, text, payload)
+
+
+def _nothing() -> None:
+    """The send of a channel that cannot be tried (its `failure` says why)."""
