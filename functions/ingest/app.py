@@ -12,11 +12,24 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from stormwatch.api.http import create_app, guard_request, json_response
+from stormwatch.clock import iso
 from stormwatch.wiring import ingest_service
 
 logger = Logger()
 metrics = Metrics(namespace="Stormwatch")
 app = create_app()
+
+
+@app.post("/v1/hooks/heartbeat")
+def receive_heartbeat() -> Response[str]:
+    answer = ingest_service().heartbeat(app.current_event.headers.get("authorization"))
+    return json_response(
+        HTTPStatus.ACCEPTED,
+        {
+            "next_deadline": iso(answer.next_deadline),
+            "results": [asdict(result) for result in answer.results],
+        },
+    )
 
 
 @app.post("/v1/hooks/<source>")

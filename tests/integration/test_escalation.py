@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from stormwatch import wiring
+from tests.integration.conftest import load_event
 
 SLACK = "https://hooks.slack.com/services/T0/B0/ops"
 
@@ -201,3 +202,43 @@ def test_an_incident_nobody_touches_gets_a_nudge_after_the_orgs_period(paged):
     ]
     assert [event["at"] for event in nudges] == [at(paged, 60 * 96), at(paged, 60 * 48)]
     assert nudges[0]["actor"] == "system:stormwatch"
+
+
+def heartbeat(stack, key):
+    event = load_event("ingest/heartbeat.json")
+    event["headers"]["authorization"] = f"Bearer {key}"
+    return stack.invoke("ingest", event)
+
+
+def test_a_missed_heartbeat_opens_an_incident_and_the_next_heartbeat_resolves_it(paged):
+    created = paged.call(
+        "POST",
+        "/v1/integrations",
+        {"source": "generic", "name": "nightly backup", "heartbeat_minutes": 30},
+        roles="[admin]",
+    )
+    key = created.body["key"]
+    first = heartbeat(paged, key)
+    assert first.status == 202, first.body
+    assert first.body == {"next_deadline": at(paged, 30), "results": []}
+    for _ in range(5):
+        paged.clock.advance(minutes=10)
+        paged.sweep()
+    (incident,) = paged.incidents(q="heartbeat")
+    assert incident["status"] == "open"
+    assert incident["title"] == "No heartbeat from nightly backup for over 30 minutes"
+    assert incident["created_at"] == at(paged, 30)
+    paged.clock.advance(minutes=10)
+    assert paged.sweep()["fired"] == 0
+
+    answer = heartbeat(paged, key)
+    assert answer.body["results"][0]["action"] == "resolved"
+    assert paged.incident(incident["id"])["status"] == "resolved"
+    assert heartbeat(paged, key).body["results"] == []
+
+
+def test_a_heartbeat_needs_an_integration_that_expects_one(paged):
+    answer = heartbeat(paged, paged.keys[("acme", "grafana")])
+    assert answer.status == 400
+    assert "heartbeat_minutes" in answer.body["error"]["message"]
+    assert heartbeat(paged, "sw_nope").status == 401

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from stormwatch.store.members import MemberStore
     from stormwatch.store.metrics import MetricsStore
     from stormwatch.store.policies import PolicyStore
+    from stormwatch.store.timers import TimerStore
 
 clock: Clock = SystemClock()
 sleep: Callable[[float], None] = time.sleep
@@ -75,6 +76,8 @@ def ingest_service() -> "IngestService":
         timedelta(seconds=settings.reopen_window_seconds),
         sleep,
         sns,
+        integration_store(),
+        timer_store(),
     )
 
 
@@ -164,13 +167,24 @@ def policy_admin() -> "PolicyAdmin":
 
 
 @lru_cache(maxsize=1)
-def sweeper() -> "Sweeper":
-    from stormwatch.services.sweeps import Sweeper
+def timer_store() -> "TimerStore":
     from stormwatch.store.timers import TimerStore
 
     settings = get_settings()
-    timers = TimerStore(dynamodb_client(settings), settings.table_name)
-    return Sweeper(timers, incident_store(), policy_store(), clock)
+    return TimerStore(dynamodb_client(settings), settings.table_name)
+
+
+@lru_cache(maxsize=1)
+def sweeper() -> "Sweeper":
+    from stormwatch.services.sweeps import Sweeper
+
+    return Sweeper(
+        timer_store(),
+        incident_store(),
+        policy_store(),
+        clock,
+        lambda claim, now: ingest_service().missed_heartbeat(claim, now),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -214,6 +228,7 @@ def reset() -> None:
         metrics_queries,
         policy_store,
         policy_admin,
+        timer_store,
         sweeper,
         notifier,
         incident_aggregates,

@@ -272,6 +272,8 @@ class Integration(BaseModel):
     flapping_threshold: int = 3
     default_assignee: str | None = None
     escalation_policy_id: str | None = None
+    # When set, the integration promises a heartbeat at least this often; a missed one opens an incident.
+    heartbeat_minutes: int | None = None
     # CloudWatch INSUFFICIENT_DATA: ignore it, treat it as firing, or as resolved.
     insufficient_data: str = "ignore"
     # Grafana and Sentry sign their bodies with HMAC-SHA256 when given a secret.

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from stormwatch.domain.escalation import step_due
-from stormwatch.domain.models import Incident, Status
+from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration, Status
 
 # Inactivity is first checked this long after the last activity (the shortest period an org may choose); the
 # sweep then applies the org's own period.
@@ -30,3 +30,17 @@ def incident_timers(incident: Incident) -> dict[TimerKind, datetime]:
     if incident.status is Status.ACKNOWLEDGED and incident.ack_expires_at is not None:
         timers[TimerKind.ACK_TIMEOUT] = incident.ack_expires_at
     return timers
+
+
+def heartbeat_alert(integration: Integration, status: AlertStatus) -> AlertEvent:
+    """The alarm a missed heartbeat raises and the next one resolves: one incident key per integration."""
+    key = f"heartbeat::{integration.id}"
+    return AlertEvent(
+        source="heartbeat",
+        incident_key=key,
+        fingerprint=key,
+        status=status,
+        severity=integration.default_severity,
+        title=f"No heartbeat from {integration.name} for over {integration.heartbeat_minutes} minutes",
+        labels={"integration": integration.name, "integration_id": integration.id},
+    )

@@ -91,7 +91,11 @@ def _dev(args: argparse.Namespace) -> int:
     _create_notifier_services(database.endpoint_url)
     routes = template.routes()
     sources = sorted(
-        {route.path.rsplit("/", 1)[1] for route in routes if route.path.startswith("/v1/hooks/")}
+        {
+            route.path.rsplit("/", 1)[1]
+            for route in routes
+            if route.path.startswith("/v1/hooks/") and route.path != "/v1/hooks/heartbeat"
+        }
     )
     if any(route.path == "/v2/enqueue" for route in routes):
         sources.append("pagerduty")

@@ -25,6 +25,7 @@ from stormwatch.domain.errors import InvalidInput, NotFound, Unauthenticated
 from stormwatch.domain.events import Change
 from stormwatch.domain.integrations import configured
 from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration, Notification
+from stormwatch.domain.timers import TimerKind, heartbeat_alert
 from stormwatch.domain.work import notify
 from stormwatch.ids import key_hash, short_hash
 from stormwatch.normalizers import WebhookRequest, normalizer_for, pagerduty
@@ -35,6 +36,9 @@ from stormwatch.services.retry import retrying
 from stormwatch.services.signatures import VERIFIERS
 from stormwatch.services.webhook_auth import WebhookAuthenticator
 from stormwatch.store.incidents import DeliveryMarker, DuplicateDelivery, IncidentStore
+from stormwatch.store.integrations import IntegrationStore
+from stormwatch.store.keys import IntegrationKeys
+from stormwatch.store.timers import Claim, TimerStore, timer_item
 
 if TYPE_CHECKING:
     from stormwatch.services.sns import SnsVerifier
@@ -65,6 +69,12 @@ class PagerDutyAnswer:
 
 
 @dataclass(frozen=True)
+class Heartbeat:
+    next_deadline: datetime
+    results: list[AlertResult]
+
+
+@dataclass(frozen=True)
 class _Delivery:
     key: str
     lifetime: timedelta
@@ -90,9 +100,13 @@ class IngestService:
         default_reopen_window: timedelta,
         sleep: Callable[[float], None],
         sns: "Callable[[], SnsVerifier]",
+        integrations: IntegrationStore,
+        timers: TimerStore,
     ) -> None:
         self._authenticator = authenticator
         self._incidents = incidents
+        self._integrations = integrations
+        self._timers = timers
         self._clock = clock
         self._default_reopen_window = default_reopen_window
         self._sleep = sleep
@@ -129,6 +143,52 @@ class IngestService:
             for alert in normalize(WebhookRequest(payload, headers), integration)
         ]
         return self.ingest(integration, alerts, delivery)
+
+    def heartbeat(self, authorization: str | None) -> Heartbeat:
+        """An integration says it is alive: its deadline moves, and if it had missed one, the incident that
+        opened resolves."""
+        integration = self._authenticator.authenticate_any(authorization, "heartbeat")
+        if integration.heartbeat_minutes is None:
+            raise InvalidInput(
+                f"integration {integration.id} expects no heartbeat: set its heartbeat_minutes first",
+                details=[{"field": "heartbeat_minutes"}],
+            )
+        now = self._clock.now()
+        deadline = now + timedelta(minutes=integration.heartbeat_minutes)
+        key = IntegrationKeys.heartbeat(integration.org, integration.id)
+        item = timer_item(
+            key, TimerKind.HEARTBEAT, integration.org, {"integration_id": integration.id}, deadline
+        )
+        before = self._timers.replace({**item, "missed": False})
+        results = []
+        if before is not None and before.get("missed"):
+            results = self.ingest(integration, [heartbeat_alert(integration, AlertStatus.RESOLVED)])
+        return Heartbeat(deadline, results)
+
+    def missed_heartbeat(self, claim: Claim, now: datetime) -> None:
+        """The sweep found a heartbeat deadline passed: mark it missed (out of the timer index until the next
+        heartbeat), then open the incident. A heartbeat landing meanwhile voids the claim: nothing opens."""
+        timer = claim.timer
+        assert timer.integration_id is not None
+        try:
+            integration, _ = self._integrations.get(timer.org, timer.integration_id)
+        except NotFound:
+            self._timers.settle(claim, None)
+            return
+        if integration.heartbeat_minutes is None:
+            self._timers.settle(claim, None)
+            return
+        missed = {
+            **claim.timer.key,
+            "entity": "timer",
+            "kind": TimerKind.HEARTBEAT.value,
+            "org": timer.org,
+            "integration_id": timer.integration_id,
+            "due": timer.due,
+            "missed": True,
+        }
+        if self._timers.settle(claim, missed):
+            self.ingest(integration, [heartbeat_alert(integration, AlertStatus.FIRING)])
 
     def enqueue(self, body: str) -> PagerDutyAnswer:
         """PagerDuty Events API v2: the routing key authenticates, the dedup key is the incident key."""

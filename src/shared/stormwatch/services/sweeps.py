@@ -20,7 +20,7 @@ from stormwatch.domain.timers import TimerKind, incident_timers
 from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.keys import IncidentKeys
 from stormwatch.store.policies import PolicyStore
-from stormwatch.store.timers import Claim, DueTimer, TimerStore, timer_item
+from stormwatch.store.timers import Claim, TimerStore, timer_item
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Sweeper:
         incidents: IncidentStore,
         policies: PolicyStore,
         clock: Clock,
-        heartbeat: Callable[[DueTimer, Claim, datetime], None] | None = None,
+        heartbeat: Callable[[Claim, datetime], None],
     ) -> None:
         self._timers = timers
         self._incidents = incidents
@@ -84,9 +84,7 @@ class Sweeper:
     def _fire(self, claim: Claim, now: datetime) -> None:
         timer = claim.timer
         if timer.kind is TimerKind.HEARTBEAT:
-            if self._heartbeat is None:
-                raise RuntimeError("no heartbeat handler")
-            self._heartbeat(timer, claim, now)
+            self._heartbeat(claim, now)
             return
         assert timer.incident_id is not None
         try:

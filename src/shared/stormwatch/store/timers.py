@@ -163,9 +163,14 @@ class TimerStore:
             return False
         return True
 
-    def put(self, item: dict[str, Any]) -> None:
+    def replace(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """Put a timer whatever it was (voiding any claim on it); returns what it replaced."""
         with translated_errors():
-            self._client.put_item(TableName=self._table, Item=encode_item(item))
+            response = self._client.put_item(
+                TableName=self._table, Item=encode_item(item), ReturnValues="ALL_OLD"
+            )
+        old = response.get("Attributes")
+        return decode_item(old) if old else None
 
     @staticmethod
     def shards() -> range:
