@@ -64,6 +64,28 @@ def test_removing_a_member_unassigns_their_active_incidents_saying_so(stack):
     assert stack.incident(closed)["assignee"] == "bob"
 
 
+def test_a_leaving_members_incidents_go_to_the_owner_of_their_escalation_policy(stack):
+    stack.add_member("bob")
+    stack.add_member("olga", role="lead")
+    body = {
+        "name": "payments",
+        "owner": "olga",
+        "levels": [{"delay_minutes": 5, "targets": [{"type": "member", "value": "bob"}]}],
+    }
+    policy_id = stack.call("POST", "/v1/escalation-policies", body, roles="[admin]").body["id"]
+    stack.call("PUT", "/v1/org/settings", {"default_escalation_policy_id": policy_id}, roles="[admin]")
+    incident_id = stack.fire("a")
+    stack.call("POST", f"/v1/incidents/{incident_id}/assignment", {"assignee": "bob"})
+    assert stack.call("DELETE", "/v1/members/bob", roles="[admin]").status == 204
+    detail = stack.incident(incident_id)
+    assert detail["assignee"] == "olga"
+    assert detail["timeline"][0]["data"]["reason"] == "assignee bob left; olga owns the escalation policy"
+    assert [(n["kind"], n["member"]) for n in stack.outbox() if n["kind"] == "assigned"][-1] == (
+        "assigned",
+        "olga",
+    )
+
+
 def test_mentions_of_members_notify_them_and_unknown_handles_stay_text(stack):
     stack.add_member("bob")
     stack.add_member("carol")

@@ -116,7 +116,7 @@ def incident_queries() -> "IncidentQueries":
 def member_admin() -> "MemberAdmin":
     from stormwatch.services.members import MemberAdmin
 
-    return MemberAdmin(member_store(), incident_store(), clock, sleep)
+    return MemberAdmin(member_store(), incident_store(), policy_store(), clock, sleep)
 
 
 @lru_cache(maxsize=1)

@@ -7,18 +7,25 @@ from stormwatch.clock import Clock
 from stormwatch.domain.members import Member
 from stormwatch.domain.models import Caller, Role
 from stormwatch.domain.permissions import require
-from stormwatch.domain.work import assign
+from stormwatch.domain.work import assign, notify
 from stormwatch.services.retry import retrying
 from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.members import MemberStore
+from stormwatch.store.policies import PolicyStore
 
 
 class MemberAdmin:
     def __init__(
-        self, members: MemberStore, incidents: IncidentStore, clock: Clock, sleep: Callable[[float], None]
+        self,
+        members: MemberStore,
+        incidents: IncidentStore,
+        policies: PolicyStore,
+        clock: Clock,
+        sleep: Callable[[float], None],
     ) -> None:
         self._members = members
         self._incidents = incidents
+        self._policies = policies
         self._clock = clock
         self._sleep = sleep
 
@@ -45,8 +52,8 @@ class MemberAdmin:
         return after
 
     def remove(self, caller: Caller, handle: str) -> None:
-        """Remove a member. Their active incidents become unassigned, each with a timeline event saying why
-        (escalation policies, which could name a new owner, are not configured yet). A removal cut short
+        """Remove a member. Their active incidents go to the owner of each incident's escalation policy (or
+        become unassigned when there is none), each with a timeline event saying why. A removal cut short
         is finished by calling it again."""
         require(caller, Role.ADMIN)
         self._members.mark_removing(caller.org, handle)
@@ -59,7 +66,15 @@ class MemberAdmin:
             incident = self._incidents.get(caller.org, incident_id, consistent=True)
             if incident.assignee != handle:
                 return
-            change = assign(incident, None, caller.actor, self._clock.now(), reason=f"assignee {handle} left")
-            self._incidents.commit([change])
+            policy = self._policies.effective(caller.org, incident.escalation_policy_id)
+            owner = policy.owner if policy is not None and policy.owner != handle else None
+            if owner is not None and not self._members.existing(caller.org, [owner]):
+                owner = None
+            reason = f"assignee {handle} left" + (f"; {owner} owns the escalation policy" if owner else "")
+            change = assign(incident, owner, caller.actor, self._clock.now(), reason=reason)
+            notifications = (
+                [notify(change.after, "assigned", owner, self._clock.now(), by=caller.actor)] if owner else []
+            )
+            self._incidents.commit([change], notifications)
 
         retrying(attempt, self._sleep, f"incident {incident_id}")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from stormwatch.clock import Clock
 from stormwatch.domain.errors import ConcurrentModification, NotFound
-from stormwatch.domain.escalation import EscalationPolicy, escalate, expire_acknowledgement, nudge, step_due
+from stormwatch.domain.escalation import escalate, expire_acknowledgement, nudge, step_due
 from stormwatch.domain.events import Change
 from stormwatch.domain.models import Incident
 from stormwatch.domain.timers import TimerKind, incident_timers
@@ -104,7 +104,9 @@ class Sweeper:
         if due is None or due > now:
             self._reschedule(incident, claim, due)
             return
-        change, notifications = escalate(incident, self._policy(incident), now)
+        change, notifications = escalate(
+            incident, self._policies.effective(incident.org, incident.escalation_policy_id), now
+        )
         self._incidents.commit([change], notifications, claim=claim)
 
     def _expire(self, incident: Incident, claim: Claim, now: datetime) -> None:
@@ -114,7 +116,9 @@ class Sweeper:
             return
         # The walk starts over at once: the first level hears of it in the same minute.
         expired = expire_acknowledgement(incident, now)
-        escalated, notifications = escalate(expired.after, self._policy(incident), now)
+        escalated, notifications = escalate(
+            expired.after, self._policies.effective(incident.org, incident.escalation_policy_id), now
+        )
         change = Change(incident, escalated.after, expired.events + escalated.events)
         self._incidents.commit([change], notifications, claim=claim)
 
@@ -137,17 +141,3 @@ class Sweeper:
             key = IncidentKeys.timer(incident, kind.value)
             item = timer_item(key, kind, incident.org, {"incident_id": incident.id}, due)
         self._incidents.commit([], claim=claim, claimed_item=item)
-
-    def _policy(self, incident: Incident) -> EscalationPolicy | None:
-        """The incident's policy; the org's default when it names none or its own is gone."""
-        for policy_id in (
-            incident.escalation_policy_id,
-            self._policies.settings(incident.org).default_escalation_policy_id,
-        ):
-            if policy_id is None:
-                continue
-            try:
-                return self._policies.get(incident.org, policy_id)
-            except NotFound:
-                continue
-        return None

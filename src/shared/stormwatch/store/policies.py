@@ -54,6 +54,18 @@ class PolicyStore:
             raise NotFound(f"escalation policy {policy_id} not found", details={"policy_id": policy_id})
         return _policy(decode_item(raw))
 
+    def effective(self, org: str, policy_id: str | None) -> EscalationPolicy | None:
+        """The policy an incident or integration names; the org's default when it names none or its own
+        is gone; None when there is neither."""
+        for candidate in (policy_id, self.settings(org).default_escalation_policy_id):
+            if candidate is None:
+                continue
+            try:
+                return self.get(org, candidate)
+            except NotFound:
+                continue
+        return None
+
     def list_policies(self, org: str) -> list[EscalationPolicy]:
         request: dict[str, Any] = {
             "TableName": self._table,
