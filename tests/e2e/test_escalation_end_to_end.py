@@ -1,0 +1,81 @@
+"""Over HTTP against `stormwatch dev`: a policy pages a member's webhook (a loopback receiver) when
+`stormwatch sweep` runs, through the notifier fed by the stack's stream, signed as documented."""
+
+import hashlib
+import hmac
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.support.paths import ROOT
+from tests.support.receiver import receiver
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.e2e
+SECRET = "end-to-end-webhook-secret"
+
+
+def test_a_sweep_pages_the_members_webhook_through_the_stream(local_stack):
+    admin = local_stack.token("escalating", "ada", "admin")
+    with receiver() as hooks:
+        member = {
+            "handle": "wendy",
+            "name": "Wendy",
+            "webhook_url": f"{hooks.url}/wendy",
+            "webhook_secret": SECRET,
+        }
+        assert local_stack.request("POST", "/v1/members", member, token=admin).status == 201
+        policy = {
+            "name": "night",
+            "levels": [{"delay_minutes": 5, "targets": [{"type": "member", "value": "wendy"}]}],
+        }
+        policy_id = local_stack.request("POST", "/v1/escalation-policies", policy, token=admin).body["id"]
+        settings = {"default_escalation_policy_id": policy_id}
+        assert local_stack.request("PUT", "/v1/org/settings", settings, token=admin).status == 200
+        key = local_stack.request(
+            "POST", "/v1/integrations", {"source": "generic", "name": "g"}, token=admin
+        ).body["key"]
+        alarm = {"incident_key": "db::down", "severity": "critical", "title": "DB down"}
+        incident_id = local_stack.request("POST", "/v1/hooks/generic", alarm, key=key).body["results"][0][
+            "incident_id"
+        ]
+
+        later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
+        swept = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "stormwatch.local.cli",
+                "sweep",
+                "--now",
+                later,
+                "--credentials-file",
+                str(local_stack.credentials_file),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        report = json.loads(swept.stdout)
+        assert report["fired"] + report["skipped"] >= 1
+
+        (request,) = wait_for(lambda: hooks.delivered("/wendy"), 30, "the notifier to call the webhook")
+        timestamp = request.headers["x-stormwatch-timestamp"]
+        digest = hmac.new(
+            SECRET.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256
+        ).hexdigest()
+        assert request.headers["x-stormwatch-signature"] == f"v1={digest}"
+        assert json.loads(request.body)["incident"]["id"] == incident_id
+
+        def delivered():
+            timeline = local_stack.request("GET", f"/v1/incidents/{incident_id}/timeline", token=admin).body[
+                "items"
+            ]
+            return [event for event in timeline if event["type"] == "notification"]
+
+        (outcome,) = wait_for(delivered, 30, "the delivery's outcome on the timeline")
+        assert (outcome["data"]["status"], outcome["data"]["to"]) == ("sent", "wendy")
