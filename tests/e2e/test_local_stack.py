@@ -21,7 +21,15 @@ def alarm(route=None, **fields):
 
 def test_credentials_name_the_url_org_tokens_and_a_key_per_webhook_source(local_stack):
     credentials = local_stack.credentials
-    assert set(credentials) == {"api_url", "org", "admin_token", "integration_keys", "dev_secret"}
+    assert set(credentials) == {
+        "api_url",
+        "org",
+        "admin_token",
+        "integration_keys",
+        "dev_secret",
+        "dynamodb_endpoint",
+        "table_name",
+    }
     assert set(credentials["integration_keys"]) == {
         "generic",
         "alertmanager",
