@@ -52,18 +52,16 @@ class LocalStack:
             return HttpAnswer(error.code, json.loads(error.read() or b"null"))
 
     def token(self, org: str, user: str, role: str) -> str:
+        return self.cli("token", "--org", org, "--user", user, "--role", role).strip()
+
+    def cli(self, *arguments: str) -> str:
+        """`stormwatch …` against this stack (its credentials file); what it printed."""
         result = subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "stormwatch.local.cli",
-                "token",
-                "--org",
-                org,
-                "--user",
-                user,
-                "--role",
-                role,
+                *arguments,
                 "--credentials-file",
                 str(self.credentials_file),
             ],
@@ -72,7 +70,7 @@ class LocalStack:
             check=True,
             cwd=ROOT,
         )
-        return result.stdout.strip()
+        return result.stdout
 
 
 def start_stack(directory: Path, *extra: str) -> Iterator[LocalStack]:

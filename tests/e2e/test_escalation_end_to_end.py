@@ -4,13 +4,10 @@
 import hashlib
 import hmac
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.paths import ROOT
 from tests.support.receiver import receiver
 from tests.support.waiting import wait_for
 
@@ -44,23 +41,8 @@ def test_a_sweep_pages_the_members_webhook_through_the_stream(local_stack):
         ]
 
         later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
-        swept = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "stormwatch.local.cli",
-                "sweep",
-                "--now",
-                later,
-                "--credentials-file",
-                str(local_stack.credentials_file),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        report = json.loads(swept.stdout)
+        swept = local_stack.cli("sweep", "--now", later)
+        report = json.loads(swept)
         assert report["fired"] + report["skipped"] >= 1
 
         (request,) = wait_for(lambda: hooks.delivered("/wendy"), 30, "the notifier to call the webhook")

@@ -231,6 +231,8 @@ def test_a_missed_heartbeat_opens_an_incident_and_the_next_heartbeat_resolves_it
     paged.clock.advance(minutes=10)
     assert paged.sweep()["fired"] == 0
 
+    listed = paged.call("GET", "/v1/integrations", roles="[admin]")
+    assert "nightly backup" in [integration["name"] for integration in listed.body["items"]]
     answer = heartbeat(paged, key)
     assert answer.body["results"][0]["action"] == "resolved"
     assert paged.incident(incident["id"])["status"] == "resolved"

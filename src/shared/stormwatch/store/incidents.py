@@ -28,7 +28,7 @@ from stormwatch.store.keys import (
     OutboxKeys,
 )
 from stormwatch.store.listing import list_page
-from stormwatch.store.table import ConditionFailed, translated_errors
+from stormwatch.store.table import ConditionFailed, query_all, translated_errors
 from stormwatch.store.timers import Claim, incident_timer_writes, write_operation
 
 _INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
@@ -487,14 +487,8 @@ class IncidentStore:
             ),
             "FilterExpression": f"{expr.name('status')} IN ({active})",
         }
-        keys: list[dict[str, Any]] = []
-        while True:
-            with translated_errors():
-                response = self._client.query(**request, **expr.request())
-            keys.extend({"pk": item["pk"], "sk": item["sk"]} for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return self._batch_get(keys)
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        items = query_all(self._client, {**request, **expr.request()})
+        return self._batch_get([encode_item({"pk": item["pk"], "sk": item["sk"]}) for item in items])
 
     def detail(self, org: str, incident_id: str, timeline_limit: int) -> IncidentDetail:
         incident = self.get(org, incident_id)
@@ -549,16 +543,7 @@ class IncidentStore:
 
     def _query_prefix(self, partition: str, prefix: str) -> list[Item]:
         """Every item under the prefix, oldest first."""
-        request = self._prefix_request(partition, prefix)
-        items: list[Item] = []
-        while True:
-            with translated_errors():
-                response = self._client.query(**request)
-            items.extend(decode_item(raw) for raw in response.get("Items", []))
-            start = response.get("LastEvaluatedKey")
-            if start is None:
-                return items
-            request["ExclusiveStartKey"] = start
+        return list(query_all(self._client, self._prefix_request(partition, prefix)))
 
     # --- mapping -------------------------------------------------------------------------------------
 

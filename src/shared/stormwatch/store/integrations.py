@@ -12,7 +12,7 @@ from stormwatch.domain.errors import NotFound
 from stormwatch.domain.models import Integration
 from stormwatch.store.codec import decode_item, encode_item
 from stormwatch.store.keys import IntegrationKeys
-from stormwatch.store.table import ConditionFailed, translated_errors
+from stormwatch.store.table import ConditionFailed, query_all, translated_errors
 
 _STORAGE_ONLY = ("pk", "sk", "entity", "secret_hash", "previous_secret_hash")
 
@@ -53,14 +53,7 @@ class IntegrationStore:
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
             "ExpressionAttributeValues": {":pk": {"S": f"ORG#{org}"}, ":prefix": {"S": "INTEGRATION#"}},
         }
-        found: list[Integration] = []
-        while True:
-            with translated_errors():
-                response = self._client.query(**request)
-            found.extend(_integration(decode_item(raw)) for raw in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return found
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [_integration(item) for item in query_all(self._client, request)]
 
     def replace(self, before: Integration, after: Integration, stored: dict[str, Any]) -> None:
         """Write new settings if nobody changed them since `before` was read."""

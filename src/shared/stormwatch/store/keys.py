@@ -9,8 +9,8 @@ Layout (one table, `pk`/`sk`):
   - `G#{generation}#C#{comment_id}`: a comment's current state (author, deleted), for edits and deletes.
   - `G#{generation}#TIMER#{kind}`: a pending timer of the incident (escalation, ack_timeout, inactivity).
 - `INTKEY#{sha256(key)}` / `INTEGRATION`: an integration key's owner, found by the key's hash alone.
-- `ORG#{org}` / `INTEGRATION#{id}`: the org's list of integrations; `INTEGRATION#{id}#TIMER#heartbeat`: its
-  heartbeat deadline. `ORG#{org}` / `SETTINGS`: the org's settings.
+- `ORG#{org}` / `INTEGRATION#{id}`: the org's list of integrations; `HEARTBEAT#{id}`: an integration's
+  heartbeat deadline (a timer); `SETTINGS`: the org's settings.
 - `ORG#{org}#POLICIES` / `POLICY#{id}`: the org's escalation policies.
 - `ORG#{org}#MEMBERS` / `MEMBER#{handle}`: the org's members.
 - `OUTBOX#{id}` / `OUTBOX`: a notification to deliver, one partition each (no hot item); it expires.
@@ -123,7 +123,7 @@ class IncidentKeys:
 class IntegrationKeys:
     @staticmethod
     def heartbeat(org: str, integration_id: str) -> dict[str, str]:
-        return {"pk": f"ORG#{org}", "sk": f"INTEGRATION#{integration_id}#TIMER#heartbeat"}
+        return {"pk": f"ORG#{org}", "sk": f"HEARTBEAT#{integration_id}"}
 
     @staticmethod
     def by_secret_hash(secret_hash: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ from stormwatch.domain.errors import Conflict, NotFound
 from stormwatch.domain.members import Member
 from stormwatch.store.codec import decode_item, encode_item
 from stormwatch.store.keys import MemberKeys
-from stormwatch.store.table import ConditionFailed, translated_errors
+from stormwatch.store.table import ConditionFailed, query_all, translated_errors
 
 _STORAGE_ONLY = ("pk", "sk", "entity")
 
@@ -62,14 +62,7 @@ class MemberStore:
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": {"S": MemberKeys.partition(org)}},
         }
-        members: list[Member] = []
-        while True:
-            with translated_errors():
-                response = self._client.query(**request)
-            members.extend(self._member(decode_item(raw)) for raw in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return members
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [self._member(item) for item in query_all(self._client, request)]
 
     def existing(self, org: str, handles: Sequence[str]) -> list[str]:
         """Which of `handles` are members (not being removed), in the order given."""

@@ -17,7 +17,7 @@ from stormwatch.domain.models import Severity
 from stormwatch.store.codec import decode_item, encode_item
 from stormwatch.store.expressions import Expression
 from stormwatch.store.keys import MetricsKeys
-from stormwatch.store.table import translated_errors
+from stormwatch.store.table import query_all, translated_errors
 
 # Each fact is a top-level attribute named after its incident, so setting one needs no existing map.
 _FACT = "i_"
@@ -82,18 +82,12 @@ class MetricsStore:
                 "KeyConditionExpression": f"{expr.name('pk')} = {partition} AND {days}",
                 **expr.request(),
             }
-            while True:
-                with translated_errors():
-                    response = self._client.query(**request)
-                for raw in response.get("Items", []):
-                    facts.extend(
-                        IncidentFact.decode(name[len(_FACT) :], json.loads(value))
-                        for name, value in decode_item(raw).items()
-                        if name.startswith(_FACT)
-                    )
-                if "LastEvaluatedKey" not in response:
-                    break
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            for item in query_all(self._client, request):
+                facts.extend(
+                    IncidentFact.decode(name[len(_FACT) :], json.loads(value))
+                    for name, value in item.items()
+                    if name.startswith(_FACT)
+                )
         return facts, self._open(org)
 
     def _open(self, org: str) -> list[OpenIncident]:

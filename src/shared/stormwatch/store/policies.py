@@ -7,7 +7,7 @@ from stormwatch.domain.errors import Conflict, NotFound
 from stormwatch.domain.escalation import EscalationPolicy, OrgSettings
 from stormwatch.store.codec import decode_item, encode_item
 from stormwatch.store.keys import PolicyKeys
-from stormwatch.store.table import ConditionFailed, translated_errors
+from stormwatch.store.table import ConditionFailed, query_all, translated_errors
 
 _STORAGE_ONLY = ("pk", "sk", "entity", "org")
 
@@ -72,14 +72,7 @@ class PolicyStore:
             "KeyConditionExpression": "pk = :pk",
             "ExpressionAttributeValues": {":pk": {"S": PolicyKeys.partition(org)}},
         }
-        policies: list[EscalationPolicy] = []
-        while True:
-            with translated_errors():
-                response = self._client.query(**request)
-            policies.extend(_policy(decode_item(raw)) for raw in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return policies
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [_policy(item) for item in query_all(self._client, request)]
 
     def delete(self, org: str, policy_id: str) -> None:
         try:

@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from stormwatch.domain.errors import TemporarilyUnavailable
 from stormwatch.settings import Settings
+from stormwatch.store.codec import decode_item
 
 RETRYABLE_CODES = frozenset(
     {
@@ -76,3 +77,15 @@ def translated_errors() -> Iterator[None]:
                 raise ConditionFailed(failed.get("Item"), index) from error
             raise TemporarilyUnavailable("the incident store is busy; retry shortly") from error
         raise
+
+
+def query_all(client: Any, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item a Query selects, page after page, decoded."""
+    request = dict(request)
+    while True:
+        with translated_errors():
+            response = client.query(**request)
+        yield from (decode_item(raw) for raw in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

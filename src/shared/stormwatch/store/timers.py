@@ -18,7 +18,7 @@ from stormwatch.domain.timers import TimerKind, incident_timers
 from stormwatch.store.codec import decode_item, encode_item
 from stormwatch.store.expressions import Expression
 from stormwatch.store.keys import TIMER_INDEX, TIMER_SHARDS, IncidentKeys, TimerKeys
-from stormwatch.store.table import ConditionFailed, translated_errors
+from stormwatch.store.table import ConditionFailed, query_all, translated_errors
 
 # Above every character of an owner id: `{now}#~` sorts after every entry due at `now`.
 _AFTER_EVERY_OWNER = "~"
@@ -109,23 +109,16 @@ class TimerStore:
             "Limit": page_size,
             **expr.request(),
         }
-        while True:
-            with translated_errors():
-                response = self._client.query(**request)
-            for raw in response.get("Items", []):
-                item = decode_item(raw)
-                yield DueTimer(
-                    pk=item["pk"],
-                    sk=item["sk"],
-                    kind=TimerKind(item["kind"]),
-                    org=item["org"],
-                    due=item["due"],
-                    incident_id=item.get("incident_id"),
-                    integration_id=item.get("integration_id"),
-                )
-            if "LastEvaluatedKey" not in response:
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in query_all(self._client, request):
+            yield DueTimer(
+                pk=item["pk"],
+                sk=item["sk"],
+                kind=TimerKind(item["kind"]),
+                org=item["org"],
+                due=item["due"],
+                incident_id=item.get("incident_id"),
+                integration_id=item.get("integration_id"),
+            )
 
     def claim(self, timer: DueTimer, sweep_id: str, now: datetime, lease: timedelta) -> Claim | None:
         """Take the timer for this sweep, unless another sweep holds it or it has moved meanwhile."""
