@@ -37,6 +37,8 @@ test: $(STAMP) tools
 bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/dynamodb_costs.py
+	$(BIN)/python bench/queries.py
+	$(BIN)/python bench/sweeps.py 100 10000
 	$(BIN)/python bench/storm.py
 	$(BIN)/python bench/throughput.py
 

@@ -13,6 +13,7 @@ import _environment
 from capacity import CapacityMeter
 from payloads import alertmanager_body
 from stormwatch import wiring
+from stormwatch.domain.listing import IncidentFilter
 from stormwatch.domain.models import Caller, NewIncident, Role, Severity, Status
 from stormwatch.local.cli import create_table
 from stormwatch.local.lambdas import LocalFunction
@@ -171,13 +172,19 @@ def main() -> None:
         measure(
             "list 50 incidents",
             "Queries, never Scans",
-            lambda: queries.list_incidents(lead, None, [], 50, None),
+            lambda: queries.list_incidents(lead, IncidentFilter(), 50, None),
         )
-        measure("list 50 open incidents", "", lambda: queries.list_incidents(lead, Status.OPEN, [], 50, None))
+        measure(
+            "list 50 open incidents",
+            "",
+            lambda: queries.list_incidents(lead, IncidentFilter(statuses=frozenset({Status.OPEN})), 50, None),
+        )
         measure(
             "list 10 critical (index filter)",
             "",
-            lambda: queries.list_incidents(lead, None, [Severity.CRITICAL], 10, None),
+            lambda: queries.list_incidents(
+                lead, IncidentFilter(severities=frozenset({Severity.CRITICAL})), 10, None
+            ),
         )
         measure(
             "incident detail (snapshot, alerts, timeline)",
