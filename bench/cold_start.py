@@ -17,7 +17,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLERS = {"ingest": "ingest_service", "commands": "incident_commands", "queries": "incident_queries"}
+HANDLERS = {
+    "ingest": "ingest_service",
+    "commands": "incident_commands",
+    "queries": "incident_queries",
+    "aggregates": "incident_aggregates",
+    "notifier": "notifier",
+    "sweeps": "sweeper",
+}
 READY = """
 import time
 started = time.perf_counter()
@@ -35,6 +42,7 @@ def _run(arguments: list[str], path: Path | None) -> subprocess.CompletedProcess
         "AWS_ACCESS_KEY_ID": "bench",
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
+        "STORMWATCH_CURSOR_SECRET": "cursor-secret-for-the-benchmark",
     }
     if path is not None:
         environment["PYTHONPATH"] = str(path)

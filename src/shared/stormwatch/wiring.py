@@ -195,12 +195,17 @@ def notifier() -> "Notifier":
     from stormwatch.services.notifier import Notifier
 
     settings = get_settings()
-    session = botocore.session.get_session()
 
-    def client(service: str) -> Any:
-        return session.create_client(
-            service, region_name=settings.region, endpoint_url=settings.services_endpoint_url
-        )
+    def client(service: str) -> Callable[[], Any]:
+        """A client built on first use, then kept."""
+
+        @lru_cache(maxsize=1)
+        def build() -> Any:
+            return botocore.session.get_session().create_client(
+                service, region_name=settings.region, endpoint_url=settings.services_endpoint_url
+            )
+
+        return build
 
     return Notifier(
         incident_store(),

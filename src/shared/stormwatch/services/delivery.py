@@ -12,6 +12,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -68,7 +69,9 @@ def host_of(url: str) -> str:
 
 
 class EmailSender:
-    def __init__(self, client: Any, sender: str | None) -> None:
+    """`client` builds the SES client on first use: a batch without email pays nothing for it."""
+
+    def __init__(self, client: Callable[[], Any], sender: str | None) -> None:
         self._client = client
         self._sender = sender
 
@@ -76,7 +79,7 @@ class EmailSender:
         if self._sender is None:
             raise DeliveryFailed("email is not configured (STORMWATCH_EMAIL_SENDER)")
         try:
-            self._client.send_email(
+            self._client().send_email(
                 FromEmailAddress=self._sender,
                 Destination={"ToAddresses": [to]},
                 Content={"Simple": {"Subject": {"Data": subject}, "Body": {"Text": {"Data": text}}}},
@@ -86,14 +89,14 @@ class EmailSender:
 
 
 class EventPublisher:
-    def __init__(self, client: Any, bus_name: str | None) -> None:
+    def __init__(self, client: Callable[[], Any], bus_name: str | None) -> None:
         self._client = client
         self._bus = bus_name
 
     def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
         if self._bus is None:
             return
-        response = self._client.put_events(
+        response = self._client().put_events(
             Entries=[
                 {
                     "Source": "stormwatch",
