@@ -6,19 +6,14 @@
 import json
 from datetime import UTC, datetime, timedelta
 
-import boto3
-from moto import mock_aws
-
 import _environment
 from capacity import CapacityMeter
 from payloads import alertmanager_body
 from stormwatch import wiring
 from stormwatch.domain.listing import IncidentFilter
 from stormwatch.domain.models import Caller, NewIncident, Role, Severity, Status
-from stormwatch.local.cli import create_table
 from stormwatch.local.lambdas import LocalFunction
 from stormwatch.settings import get_settings
-from stormwatch.store.table import dynamodb_client
 
 
 class SteppedClock:
@@ -52,12 +47,8 @@ def main() -> None:
     rows: list[tuple[str, str, str]] = []
     clock = SteppedClock()
     wiring.clock = clock
-    with mock_aws():
-        wiring.reset()
+    with _environment.moto_table() as (client, raw):
         settings = get_settings()
-        client = dynamodb_client(settings)
-        create_table(client, _environment.ROOT / "template.yaml", settings.table_name)
-        raw = boto3.client("dynamodb", region_name=settings.region)
         keys = {
             source: wiring.integration_admin().create("acme", source, source).key
             for source in ("generic", "alertmanager")

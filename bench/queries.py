@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from moto import mock_aws
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import SecondaryIndex, Table
 
@@ -35,13 +33,11 @@ from stormwatch.domain.listing import IncidentFilter, Sort
 from stormwatch.domain.models import AlertEvent, Caller, Incident, Role, Severity, Status
 from stormwatch.domain.work import assign
 from stormwatch.ids import key_hash
-from stormwatch.local.cli import create_table
 from stormwatch.settings import get_settings
 from stormwatch.store.codec import decode_item, encode_item
 from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.keys import MetricsKeys
 from stormwatch.store.listing import EXTRA_QUERIES, FILTERED_READ_SIZE
-from stormwatch.store.table import dynamodb_client
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 SPAN_DAYS = 90
@@ -460,12 +456,8 @@ def main() -> None:
     lists: list[list[str]] = []
     walks: list[list[str]] = []
     windows: list[list[str]] = []
-    with mock_aws():
-        wiring.reset()
+    with _environment.moto_table() as (client, raw):
         settings = get_settings()
-        client = dynamodb_client(settings)
-        create_table(client, _environment.ROOT / "template.yaml", settings.table_name)
-        raw = boto3.client("dynamodb", region_name=settings.region)
         table = settings.table_name
 
         equal, same_aggregates = parity(raw, table, 40, settings.metrics_shards)

@@ -13,9 +13,6 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-import boto3
-from moto import mock_aws
-
 import _environment
 from capacity import CapacityMeter
 from stormwatch import wiring
@@ -24,11 +21,9 @@ from stormwatch.domain.escalation import EscalationPolicy, Level, OrgSettings, T
 from stormwatch.domain.models import AlertEvent, Severity
 from stormwatch.domain.timers import TimerKind
 from stormwatch.ids import key_hash
-from stormwatch.local.cli import create_table
 from stormwatch.settings import get_settings
 from stormwatch.store.codec import encode_item
 from stormwatch.store.keys import TIMER_SHARDS
-from stormwatch.store.table import dynamodb_client
 from stormwatch.store.timers import timer_item
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -64,12 +59,8 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|")
     for size in sizes:
-        with mock_aws():
-            wiring.reset()
+        with _environment.moto_table() as (client, raw):
             settings = get_settings()
-            client = dynamodb_client(settings)
-            create_table(client, _environment.ROOT / "template.yaml", settings.table_name)
-            raw = boto3.client("dynamodb", region_name=settings.region)
             policy = EscalationPolicy(
                 id="pol_bench",
                 name="bench",
