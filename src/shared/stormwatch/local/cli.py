@@ -15,7 +15,10 @@ import threading
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from stormwatch.local.lambdas import LocalFunction
 
 DEMO_ORG = "demo"
 LOCAL_EMAIL_SENDER = "stormwatch@example.com"
@@ -108,7 +111,8 @@ def _dev(args: argparse.Namespace) -> int:
     server = LocalHttpServer(args.host, args.port, api, verbose=args.verbose)
     server.start()
     stop = threading.Event()
-    background = [_start_stream_pump(template, table_name, stop), *_start_schedules(template, stop)]
+    # Functions fed by the stream or a schedule, run by daemon threads that end with the process.
+    background = [*_start_stream_pump(template, table_name, stop), *_start_schedules(template, stop)]
     credentials = {
         "api_url": server.url,
         "org": DEMO_ORG,
@@ -128,15 +132,15 @@ def _dev(args: argparse.Namespace) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     stop.wait()
-    for thread in background:
-        thread.join(timeout=5)
     server.stop()
+    for function in background:
+        function.stop()
     api.stop()
     database.stop()
     return 0
 
 
-def _start_stream_pump(template: Any, table_name: str, stop: threading.Event) -> threading.Thread:
+def _start_stream_pump(template: Any, table_name: str, stop: threading.Event) -> list["LocalFunction"]:
     """Deliver the table's stream to its consumers about every second, as Lambda's event source mapping."""
     from stormwatch.local.lambdas import LocalFunction
     from stormwatch.local.streams import StreamPump, streams_client
@@ -144,7 +148,7 @@ def _start_stream_pump(template: Any, table_name: str, stop: threading.Event) ->
     from stormwatch.store.table import dynamodb_client
 
     settings = get_settings()
-    pump = StreamPump(dynamodb_client(settings), streams_client(settings), table_name)
+    pump = StreamPump(dynamodb_client(settings), streams_client(settings), table_name, stop.is_set)
     functions = []
     for consumer in template.stream_consumers():
         function = LocalFunction(consumer.function, consumer.code_dir, consumer.handler, max_containers=1)
@@ -157,13 +161,12 @@ def _start_stream_pump(template: Any, table_name: str, stop: threading.Event) ->
             try:
                 pump.poll()
             except Exception:
-                logger.exception("reading the table's stream failed")
-        for function in functions:
-            function.stop()
+                # The next poll tries again, as Lambda's poller does (at shutdown, the containers are gone).
+                if not stop.is_set():
+                    logger.exception("reading the table's stream failed")
 
-    thread = threading.Thread(target=run, name="stream-pump", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=run, name="stream-pump", daemon=True).start()
+    return functions
 
 
 def _create_notifier_services(endpoint_url: str) -> None:
@@ -179,11 +182,11 @@ def _create_notifier_services(endpoint_url: str) -> None:
     ses.verify_email_identity(EmailAddress=LOCAL_EMAIL_SENDER)
 
 
-def _start_schedules(template: Any, stop: threading.Event) -> list[threading.Thread]:
+def _start_schedules(template: Any, stop: threading.Event) -> list["LocalFunction"]:
     """Invoke each scheduled function at its rate, as EventBridge Scheduler does on AWS."""
     from stormwatch.local.lambdas import LocalFunction
 
-    threads = []
+    functions = []
     for scheduled in template.schedules():
         function = LocalFunction(scheduled.function, scheduled.code_dir, scheduled.handler, max_containers=1)
         function.warm()
@@ -193,13 +196,12 @@ def _start_schedules(template: Any, stop: threading.Event) -> list[threading.Thr
                 try:
                     function.invoke(scheduled_event(function.name, _now()))
                 except Exception:
-                    logger.exception("scheduled %s failed", function.name)
-            function.stop()
+                    if not stop.is_set():
+                        logger.exception("scheduled %s failed", function.name)
 
-        thread = threading.Thread(target=run, name=f"schedule-{scheduled.function}", daemon=True)
-        thread.start()
-        threads.append(thread)
-    return threads
+        threading.Thread(target=run, name=f"schedule-{scheduled.function}", daemon=True).start()
+        functions.append(function)
+    return functions
 
 
 def scheduled_event(function: str, now: datetime) -> dict[str, Any]:

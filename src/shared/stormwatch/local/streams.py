@@ -47,8 +47,12 @@ class _Subscription:
 
 
 class StreamPump:
-    def __init__(self, dynamodb: Any, streams: Any, table_name: str) -> None:
+    def __init__(
+        self, dynamodb: Any, streams: Any, table_name: str, stopping: Callable[[], bool] = bool
+    ) -> None:
         self._dynamodb = dynamodb
+        # Asked between batches: a stack shutting down stops delivering at once.
+        self._stopping = stopping
         self._streams = streams
         self._table = table_name
         self._subscriptions: list[_Subscription] = []
@@ -76,6 +80,8 @@ class StreamPump:
             wanted = [record for record in records if subscription.wants(record)]
             size = subscription.consumer.batch_size
             for start in range(0, len(wanted), size):
+                if self._stopping():
+                    return len(records)
                 self._deliver(subscription, wanted[start : start + size])
         return len(records)
 
