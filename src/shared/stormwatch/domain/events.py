@@ -293,3 +293,22 @@ def _superseded(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
 
 def _seconds_between(start: datetime, end: datetime) -> float:
     return round((end - start).total_seconds(), 3)
+
+
+@dataclass(frozen=True)
+class SnapshotChange:
+    """One write of an incident snapshot, as the table's stream reports it. The key's head item holds each
+    incident of the key in turn, so the image before may be another incident: `previous` is this incident
+    before the write, None when it is new there."""
+
+    previous: Incident | None
+    current: Incident
+
+    @classmethod
+    def of(cls, before: Incident | None, after: Incident) -> "SnapshotChange":
+        return cls(before if before is not None and before.id == after.id else None, after)
+
+    @property
+    def archived(self) -> bool:
+        """An earlier incident moved to its archive item: nothing happened to it."""
+        return self.previous is None and self.current.superseded_by is not None

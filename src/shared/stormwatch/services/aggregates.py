@@ -6,9 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from stormwatch.domain.events import SnapshotChange
 from stormwatch.domain.metrics import IncidentFact
 from stormwatch.domain.models import Incident, Status
-from stormwatch.store.incidents import incident_from_image, is_incident_image
+from stormwatch.store.incidents import snapshot_change
 from stormwatch.store.metrics import MetricsStore
 
 
@@ -27,16 +28,16 @@ class IncidentAggregates:
     def record_images(self, old_image: dict[str, Any] | None, new_image: dict[str, Any]) -> list[MetricPoint]:
         """A stream record's images (DynamoDB's attribute-value form); the stream is filtered to
         incident snapshots, so the new image is one."""
-        old = incident_from_image(old_image) if old_image and is_incident_image(old_image) else None
-        return self.record(old, incident_from_image(new_image))
+        return self._record(snapshot_change(old_image, new_image))
 
     def record(self, old: Incident | None, new: Incident) -> list[MetricPoint]:
-        """One stream record of an incident snapshot. `old` may be another incident: the key's head item
-        holds each new incident of the key in turn."""
-        previous = old if old is not None and old.id == new.id else None
+        """One write of an incident snapshot: `old` is what the item held before (maybe another incident)."""
+        return self._record(SnapshotChange.of(old, new))
+
+    def _record(self, change: SnapshotChange) -> list[MetricPoint]:
+        previous, new = change.previous, change.current
         self._store.record(new.org, IncidentFact.of(previous) if previous else None, IncidentFact.of(new))
-        if previous is None and new.superseded_by is not None:
-            # An earlier incident moved to its archive item: nothing happened to it.
+        if change.archived:
             return []
         severity = new.severity.value
         points = []

@@ -13,6 +13,7 @@ from typing import Any
 
 from stormwatch.clock import Clock, iso
 from stormwatch.domain.errors import NotFound
+from stormwatch.domain.events import SnapshotChange
 from stormwatch.domain.models import Incident, Notification, Status
 from stormwatch.services.delivery import (
     DeliveryFailed,
@@ -24,9 +25,9 @@ from stormwatch.services.delivery import (
 )
 from stormwatch.store.incidents import (
     IncidentStore,
-    incident_from_image,
     is_incident_image,
     notification_from_image,
+    snapshot_change,
 )
 from stormwatch.store.members import MemberStore
 
@@ -64,8 +65,7 @@ class Notifier:
     def handle_images(self, old_image: dict[str, Any] | None, new_image: dict[str, Any]) -> None:
         """A stream record's images: a new outbox item to deliver, or an incident snapshot that changed."""
         if is_incident_image(new_image):
-            old = incident_from_image(old_image) if old_image and is_incident_image(old_image) else None
-            self.lifecycle(old, incident_from_image(new_image))
+            self.lifecycle(snapshot_change(old_image, new_image))
         elif old_image is None:
             self.deliver(notification_from_image(new_image))
 
@@ -82,10 +82,10 @@ class Notifier:
                 {"kind": notification.kind, "channel": channel.name, "to": channel.to, **outcome},
             )
 
-    def lifecycle(self, old: Incident | None, new: Incident) -> None:
+    def lifecycle(self, change: SnapshotChange) -> None:
         """One EventBridge event per lifecycle change: created, then each status change."""
-        previous = old if old is not None and old.id == new.id else None
-        if previous is None and new.superseded_by is not None:
+        previous, new = change.previous, change.current
+        if change.archived:
             return
         if previous is None:
             detail_type = "incident.created"

@@ -8,7 +8,7 @@ from typing import Any
 
 from stormwatch.clock import iso
 from stormwatch.domain.errors import ConcurrentModification, InvalidInput, NotFound
-from stormwatch.domain.events import Change
+from stormwatch.domain.events import Change, SnapshotChange
 from stormwatch.domain.listing import IncidentFilter, search_text
 from stormwatch.domain.models import (
     ACTIVE_STATUSES,
@@ -620,6 +620,12 @@ def is_incident_image(image: dict[str, Any]) -> bool:
 def incident_from_image(image: dict[str, Any]) -> Incident:
     """The incident in a stream record's image (DynamoDB's attribute-value form)."""
     return Incident.model_validate(_strip(decode_item(image)))
+
+
+def snapshot_change(old_image: dict[str, Any] | None, new_image: dict[str, Any]) -> SnapshotChange:
+    """The change a stream record of an incident snapshot reports (its new image is one)."""
+    before = incident_from_image(old_image) if old_image and is_incident_image(old_image) else None
+    return SnapshotChange.of(before, incident_from_image(new_image))
 
 
 def _strip(item: Item) -> Item:
