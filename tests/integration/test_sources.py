@@ -1,4 +1,4 @@
-"""Every source through the ingest handler, with the real payloads of shared/fixtures (events/ingest)."""
+"""Every source through the ingest handler, with the real payloads of tests/fixtures (events/ingest)."""
 
 import functools
 import hashlib
