@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler import content_types
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from stormwatch.domain.errors import (
     ConcurrentModification,
@@ -36,6 +37,9 @@ from stormwatch.normalizers import field_path
 from stormwatch.settings import Settings, get_settings
 
 logger = Logger(child=True)
+
+# A handler's resolver, or one of the routers it includes: either reads the request being resolved.
+Routes = APIGatewayHttpResolver | APIGatewayHttpRouter
 
 ERROR_STATUS: dict[type[DomainError], tuple[HTTPStatus, str]] = {
     InvalidInput: (HTTPStatus.BAD_REQUEST, "invalid_input"),
@@ -87,6 +91,11 @@ def create_app() -> APIGatewayHttpResolver:
     return app
 
 
+def create_router() -> APIGatewayHttpRouter:
+    """A resource's routes, included by its handler's resolver (which maps the errors)."""
+    return APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
+
+
 def _domain_error_handler(status: HTTPStatus, code: str) -> Callable[[DomainError], Response[str]]:
     def handle(error: DomainError) -> Response[str]:
         return error_response(status, code, error.message, error.details)
@@ -132,15 +141,15 @@ def caller_from_claims(claims: dict[str, Any], settings: Settings) -> Caller:
     return Caller(org=org, user=user, roles=roles)
 
 
-def current_caller(app: APIGatewayHttpResolver) -> Caller:
-    authorizer = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+def current_caller(routes: Routes) -> Caller:
+    authorizer = routes.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
     claims = (authorizer.get("jwt") or {}).get("claims") or {}
     return caller_from_claims(claims, get_settings())
 
 
-def expected_version(app: APIGatewayHttpResolver) -> int | None:
+def expected_version(routes: Routes) -> int | None:
     """The incident version an `If-Match` header names (3, "3" or W/"3"), if any."""
-    header = app.current_event.headers.get("if-match")
+    header = routes.current_event.headers.get("if-match")
     if header is None:
         return None
     text = header.strip().removeprefix("W/").strip('"')

@@ -9,9 +9,9 @@ from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Response
 
-from stormwatch.api.http import json_response
+from stormwatch.api.http import Routes, json_response
 from stormwatch.domain.errors import Conflict, InvalidInput
 from stormwatch.domain.models import Caller
 from stormwatch.settings import get_settings
@@ -63,8 +63,8 @@ def _runner() -> tuple[Any, Callable[..., dict[str, Any]]]:
     return config, run
 
 
-def idempotent(app: APIGatewayHttpResolver, caller: Caller, command: Callable[[], Answer]) -> Response[str]:
-    event = app.current_event
+def idempotent(routes: Routes, caller: Caller, command: Callable[[], Answer]) -> Response[str]:
+    event = routes.current_event
     key = event.headers.get("idempotency-key")
     if key is None:
         status, body = command()
@@ -80,7 +80,7 @@ def idempotent(app: APIGatewayHttpResolver, caller: Caller, command: Callable[[]
     )
 
     config, run = _runner()
-    config.register_lambda_context(app.lambda_context)
+    config.register_lambda_context(routes.lambda_context)
     request = {
         "org": caller.org,
         "key": key,

@@ -1,0 +1,1 @@
+"""The commands function's routes, a Router per resource."""

@@ -1,0 +1,136 @@
+"""Commands on incidents: open, status, severity, assignment, silence, links, comments. Every POST honours
+Idempotency-Key; incident commands honour If-Match."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from stormwatch.api.http import create_router, current_caller, expected_version, json_response
+from stormwatch.api.idempotency import idempotent
+from stormwatch.api.schemas import (
+    AssignmentBody,
+    CommentBody,
+    CreateIncidentBody,
+    LinkBody,
+    SeverityBody,
+    SilenceBody,
+    StatusChangeBody,
+    incident_view,
+)
+from stormwatch.wiring import incident_commands
+
+router = create_router()
+
+
+@router.post("/v1/incidents")
+def open_incident(body: Annotated[CreateIncidentBody, Body()]) -> Response[str]:
+    caller = current_caller(router)
+    return idempotent(
+        router,
+        caller,
+        lambda: (HTTPStatus.CREATED, incident_view(incident_commands().open(caller, body.to_request()))),
+    )
+
+
+@router.post("/v1/incidents/<incident_id>/status")
+def change_status(incident_id: str, body: Annotated[StatusChangeBody, Body()]) -> Response[str]:
+    caller, version = current_caller(router), expected_version(router)
+    return idempotent(
+        router,
+        caller,
+        lambda: (
+            HTTPStatus.OK,
+            incident_view(
+                incident_commands().set_status(caller, incident_id, body.status, body.note, version)
+            ),
+        ),
+    )
+
+
+@router.post("/v1/incidents/<incident_id>/severity")
+def change_severity(incident_id: str, body: Annotated[SeverityBody, Body()]) -> Response[str]:
+    caller, version = current_caller(router), expected_version(router)
+    return idempotent(
+        router,
+        caller,
+        lambda: (
+            HTTPStatus.OK,
+            incident_view(
+                incident_commands().set_severity(caller, incident_id, body.severity, body.reason, version)
+            ),
+        ),
+    )
+
+
+@router.post("/v1/incidents/<incident_id>/assignment")
+def change_assignment(incident_id: str, body: Annotated[AssignmentBody, Body()]) -> Response[str]:
+    caller, version = current_caller(router), expected_version(router)
+    return idempotent(
+        router,
+        caller,
+        lambda: (
+            HTTPStatus.OK,
+            incident_view(incident_commands().assign(caller, incident_id, body.assignee, version)),
+        ),
+    )
+
+
+@router.post("/v1/incidents/<incident_id>/silence")
+def silence_incident(incident_id: str, body: Annotated[SilenceBody, Body()]) -> Response[str]:
+    caller, version = current_caller(router), expected_version(router)
+    return idempotent(
+        router,
+        caller,
+        lambda: (
+            HTTPStatus.OK,
+            incident_view(incident_commands().silence(caller, incident_id, body.until, version)),
+        ),
+    )
+
+
+@router.delete("/v1/incidents/<incident_id>/silence")
+def end_silence(incident_id: str) -> Response[str]:
+    incident = incident_commands().unsilence(current_caller(router), incident_id, expected_version(router))
+    return json_response(HTTPStatus.OK, incident_view(incident))
+
+
+@router.post("/v1/incidents/<incident_id>/links")
+def link_incident(incident_id: str, body: Annotated[LinkBody, Body()]) -> Response[str]:
+    caller, version = current_caller(router), expected_version(router)
+    return idempotent(
+        router,
+        caller,
+        lambda: (
+            HTTPStatus.OK,
+            incident_view(
+                incident_commands().link(
+                    caller, incident_id, body.type, body.incident_id, body.resolve_with_parent, version
+                )
+            ),
+        ),
+    )
+
+
+@router.post("/v1/incidents/<incident_id>/comments")
+def add_comment(incident_id: str, body: Annotated[CommentBody, Body()]) -> Response[str]:
+    caller = current_caller(router)
+    return idempotent(
+        router,
+        caller,
+        lambda: (HTTPStatus.CREATED, incident_commands().comment(caller, incident_id, body.body)),
+    )
+
+
+@router.patch("/v1/incidents/<incident_id>/comments/<comment_id>")
+def edit_comment(incident_id: str, comment_id: str, body: Annotated[CommentBody, Body()]) -> Response[str]:
+    event = incident_commands().edit_comment(current_caller(router), incident_id, comment_id, body.body)
+    return json_response(HTTPStatus.OK, event)
+
+
+@router.delete("/v1/incidents/<incident_id>/comments/<comment_id>")
+def delete_comment(incident_id: str, comment_id: str) -> Response[str]:
+    return json_response(
+        HTTPStatus.OK, incident_commands().delete_comment(current_caller(router), incident_id, comment_id)
+    )

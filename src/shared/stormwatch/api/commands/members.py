@@ -1,0 +1,42 @@
+"""Members of the org and their contact points (admin)."""
+
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from stormwatch.api.http import create_router, current_caller, json_response
+from stormwatch.api.idempotency import idempotent
+from stormwatch.api.schemas import (
+    MemberBody,
+    MemberPatch,
+    member_view,
+)
+from stormwatch.wiring import member_admin
+
+router = create_router()
+
+
+@router.post("/v1/members")
+def create_member(body: Annotated[MemberBody, Body()]) -> Response[str]:
+    caller = current_caller(router)
+    return idempotent(
+        router,
+        caller,
+        lambda: (HTTPStatus.CREATED, member_view(member_admin().create(caller, body.model_dump()))),
+    )
+
+
+@router.patch("/v1/members/<handle>")
+def update_member(handle: str, body: Annotated[MemberPatch, Body()]) -> Response[str]:
+    fields: dict[str, Any] = body.model_dump(exclude_unset=True)
+    return json_response(
+        HTTPStatus.OK, member_view(member_admin().update(current_caller(router), handle.lower(), fields))
+    )
+
+
+@router.delete("/v1/members/<handle>")
+def remove_member(handle: str) -> Response[str]:
+    member_admin().remove(current_caller(router), handle.lower())
+    return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")

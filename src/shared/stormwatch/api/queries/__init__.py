@@ -1,0 +1,1 @@
+"""The queries function's routes, a Router per resource."""
