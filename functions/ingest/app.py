@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from stormwatch.api.http import create_app, guard_request, json_response
+from stormwatch.api.http import create_app, guard_request, json_response, raw_body
 from stormwatch.clock import iso
 from stormwatch.wiring import ingest_service
 
@@ -36,14 +36,14 @@ def receive_heartbeat() -> Response[str]:
 def receive_webhook(source: str) -> Response[str]:
     event = app.current_event
     headers = {name.lower(): value for name, value in event.headers.items()}
-    results = ingest_service().receive(source, headers, event.decoded_body or "")
+    results = ingest_service().receive(source, headers, raw_body(event.raw_event))
     metrics.add_metric(name="AlertsReceived", unit=MetricUnit.Count, value=len(results))
     return json_response(HTTPStatus.ACCEPTED, {"results": [asdict(result) for result in results]})
 
 
 @app.post("/v2/enqueue")
 def enqueue_pagerduty_event() -> Response[str]:
-    answer = ingest_service().enqueue(app.current_event.decoded_body or "")
+    answer = ingest_service().enqueue(raw_body(app.current_event.raw_event))
     if answer.errors:
         body = {"status": "invalid event", "message": "Event object is invalid", "errors": answer.errors}
         return json_response(HTTPStatus.BAD_REQUEST, body)

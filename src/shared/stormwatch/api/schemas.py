@@ -119,9 +119,11 @@ KeyTemplate = Annotated[str, Field(min_length=3, max_length=512), AfterValidator
 
 class IntegrationSettings(Strict):
     key_template: KeyTemplate | None = None
-    severity_map: dict[Annotated[str, BeforeValidator(_lower)], SeverityInput] | None = Field(
-        default=None, max_length=50
-    )
+    # A name may not be empty: DynamoDB stores no empty map key.
+    severity_map: (
+        dict[Annotated[str, BeforeValidator(_lower), Field(min_length=1, max_length=100)], SeverityInput]
+        | None
+    ) = Field(default=None, max_length=50)
     default_severity: SeverityInput | None = None
     auto_resolve: bool | None = None
     reopen_window_seconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)

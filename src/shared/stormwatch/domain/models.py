@@ -76,6 +76,8 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
     # PagerDuty's acknowledge event: the source says someone is on it.
     ACKNOWLEDGED = "acknowledged"
+    # The source reports something that changes no incident (Sentry's issue triage): answered `ignored`.
+    NOTED = "noted"
 
 
 class SourceUrl(BaseModel):
