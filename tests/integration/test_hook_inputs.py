@@ -231,3 +231,52 @@ def test_sentrys_issue_resource_opens_counts_resolves_and_ignores_triage(stack):
     unknown = stack.hook("sentry_issue_created", body={**body, "action": "merged"})
     assert unknown.status == 400
     assert unknown.body["error"]["message"].startswith("body.action")
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://hooks.slack.com/services/T0/B0/X", True),
+        ("http://127.0.0.1:8080/slack", True),
+        ("http://localhost/slack", True),
+        ("http://hooks.slack.com/services/T0/B0/X", False),
+        ("http://localhost.example.com/slack", False),
+    ],
+)
+def test_one_url_rule_for_an_alarm_owner_a_member_and_a_policy_target(stack, url, accepted):
+    alarm = {"incident_key": "k", "severity": "high", "owner": {"owner": "payments", "slack_webhook": url}}
+    member = {"handle": "rita", "name": "Rita", "slack_webhook": url}
+    policy = {"name": "p", "levels": [{"delay_minutes": 5, "targets": [{"type": "slack", "value": url}]}]}
+    answers = [
+        stack.hook("generic_firing", body=alarm),
+        stack.call("POST", "/v1/members", member, roles="[admin]"),
+        stack.call("POST", "/v1/escalation-policies", policy, roles="[admin]"),
+    ]
+    if accepted:
+        assert [answer.status for answer in answers] == [202, 201, 201], [a.body for a in answers]
+    else:
+        assert [answer.status for answer in answers] == [400, 400, 400]
+        for answer in answers:
+            assert (
+                "an https URL, or plain http only to 127.0.0.1 or localhost"
+                in answer.body["error"]["message"]
+            )
+
+
+def test_each_alert_of_the_detail_shows_the_severity_of_its_latest_firing(stack):
+    def fire(fingerprint, severity):
+        body = {"incident_key": "db", "fingerprint": fingerprint, "severity": severity}
+        answer = stack.hook("generic_firing", body=body)
+        assert answer.status == 202, answer.body
+        return answer.body["results"][0]["incident_id"]
+
+    incident_id = fire("a", "medium")
+    fire("a", "critical")  # a rise: the slow path
+    fire("b", "low")
+    fire("b", "high")  # a plain repeat (the incident is critical): the one-write path
+    detail = stack.incident(incident_id)
+    assert detail["severity"] == "critical"
+    assert {alert["fingerprint"]: alert["severity"] for alert in detail["alerts"]} == {
+        "a": "critical",
+        "b": "high",
+    }

@@ -7,7 +7,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, 
 
 from stormwatch.domain.escalation import EscalationPolicy, Level
 from stormwatch.domain.integrations import TEMPLATE_FIELDS
-from stormwatch.domain.members import DELIVERY_URL_PATTERN, HANDLE_PATTERN, Member
+from stormwatch.domain.members import HANDLE_PATTERN, DeliveryUrl, Member
 from stormwatch.domain.models import (
     AlertState,
     Incident,
@@ -56,7 +56,6 @@ def _lower(value: Any) -> Any:
 
 
 Handle = Annotated[str, BeforeValidator(_lower), Field(pattern=HANDLE_PATTERN)]
-DeliveryUrl = Annotated[str, Field(max_length=2048, pattern=DELIVERY_URL_PATTERN)]
 
 
 class SeverityBody(Strict):
@@ -189,7 +188,7 @@ def detail_view(detail: IncidentDetail) -> dict[str, Any]:
             {
                 **state.model_dump(mode="json"),
                 "title": alert.title,
-                "severity": alert.severity,
+                "severity": state.severity or alert.severity,
                 "labels": alert.labels,
                 "started_at": alert.started_at,
             }

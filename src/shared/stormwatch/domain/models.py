@@ -123,6 +123,9 @@ class AlertState(BaseModel):
     count: int
     first_seen: UtcTime
     last_seen: UtcTime
+    # The severity its latest firing carried, kept like a counter (repeats set it). None: stored before
+    # snapshots kept it (the alert's first severity is then in its detail item).
+    severity: Severity | None = None
 
 
 class IncidentLink(BaseModel):

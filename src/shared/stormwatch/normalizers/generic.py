@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stormwatch.domain.errors import InvalidInput
+from stormwatch.domain.members import DeliveryUrl
 from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Owner, Severity, SourceUrl
 from stormwatch.domain.severity import parse_severity
 from stormwatch.normalizers import WebhookRequest, field_path, invalid_from
@@ -23,7 +24,7 @@ class GenericOwner(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     owner: str | None = Field(default=None, max_length=200)
-    slack_webhook: str | None = Field(default=None, max_length=2048, pattern=r"^https://")
+    slack_webhook: DeliveryUrl | None = None
 
 
 class GenericAlarm(BaseModel):
