@@ -280,3 +280,29 @@ def test_each_alert_of_the_detail_shows_the_severity_of_its_latest_firing(stack)
         "a": "critical",
         "b": "high",
     }
+
+
+def test_an_anomaly_band_alarm_fires_and_an_aws_health_event_is_refused_naming_the_field(stack, sns_fetch):
+    envelope = fixture("cloudwatch/sns_notification_alarm.json")
+    alarm = json.loads(envelope["Message"])
+    # An anomaly-detection alarm's trigger: metric math and a band, no single metric or threshold.
+    alarm["Trigger"] = {
+        "Period": 300,
+        "EvaluationPeriods": 1,
+        "ComparisonOperator": "LessThanLowerOrGreaterThanUpperThreshold",
+        "ThresholdMetricId": "ad1",
+        "TreatMissingData": "missing",
+        "Metrics": [
+            {"Expression": "ANOMALY_DETECTION_BAND(m1, 2)", "Id": "ad1", "ReturnData": True},
+            {"Id": "m1", "MetricStat": {"Metric": {"MetricName": "Latency"}, "Period": 300, "Stat": "p90"}},
+        ],
+    }
+    signed = sns_fetch["signer"].body({**envelope, "MessageId": "band", "Message": json.dumps(alarm)})
+    answer = stack.hook("cloudwatch_alarm", body=signed)
+    assert answer.status == 202, answer.body
+    assert answer.body["results"][0]["action"] == "created"
+    health = {"version": "0", "source": "aws.health", "detail-type": "AWS Health Event", "detail": {}}
+    signed = sns_fetch["signer"].body({**envelope, "MessageId": "health", "Message": json.dumps(health)})
+    answer = stack.hook("cloudwatch_alarm", body=signed)
+    assert answer.status == 400
+    assert answer.body["error"]["message"].startswith("body.Message.AlarmName")
