@@ -29,7 +29,7 @@ class SteppedClock:
         self.moment += timedelta(**delta)
 
 
-def alarm(route: str, severity: str = "warning", status: str = "firing") -> str:
+def alarm(route: str, severity: str = "warning", status: str = "firing") -> bytes:
     return json.dumps(
         {
             "route": route,
@@ -40,7 +40,7 @@ def alarm(route: str, severity: str = "warning", status: str = "firing") -> str:
             "owner": {"owner": "payments", "slack_webhook": "https://hooks.slack.com/services/T0/B0/XXXX"},
             "sentry_url": "https://sentry.io/organizations/acme/issues/4509/",
         }
-    )
+    ).encode()
 
 
 def main() -> None:
@@ -66,11 +66,7 @@ def main() -> None:
             return result
 
         bearer = f"Bearer {keys['generic']}"
-        measure(
-            "new incident, first webhook of a container",
-            "+1 key lookup per container per minute",
-            lambda: ingest.receive("generic", {"authorization": bearer}, alarm("GET /warmup")),
-        )
+        ingest.receive("generic", {"authorization": bearer}, alarm("GET /warmup"))
         (created,) = measure(
             "new incident",
             "one transaction",
@@ -95,9 +91,6 @@ def main() -> None:
             ),
         )
         clock.advance(minutes=10)
-        ingest.receive(
-            "generic", {"authorization": bearer}, alarm("GET /warmup")
-        )  # the key cache expired: look the key up again
         measure(
             "reopen within the window",
             "",
@@ -115,9 +108,11 @@ def main() -> None:
         )
         am = f"Bearer {keys['alertmanager']}"
         ingest.receive(
-            "alertmanager", {"authorization": am}, alertmanager_body("warm-up", alerts=1, fingerprints=1)
+            "alertmanager",
+            {"authorization": am},
+            alertmanager_body("warm-up", alerts=1, fingerprints=1).encode(),
         )
-        body = alertmanager_body('{}:{alertname="HighErrorRate"}', alerts=100, fingerprints=5)
+        body = alertmanager_body('{}:{alertname="HighErrorRate"}', alerts=100, fingerprints=5).encode()
         measure(
             "Alertmanager body: 100 alerts, 1 key, 5 fingerprints (new)",
             "writes per key, not per alert",

@@ -2,25 +2,29 @@
 
 `POST /v2/enqueue` is PagerDuty's Events API v2, answered in PagerDuty's own shapes."""
 
+from collections.abc import Callable
 from dataclasses import asdict
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from stormwatch.api.http import create_app, guard_request, json_response
+from stormwatch.api.hooks_openapi import INTEGRATION_KEY_SCHEMES, hook_operation
+from stormwatch.api.http import create_app, guard_request, json_response, raw_body
 from stormwatch.clock import iso
 from stormwatch.wiring import ingest_service
 
 logger = Logger()
 metrics = Metrics(namespace="Stormwatch")
 app = create_app()
+# The document's integration-key schemes, which the hooks' security names (plain dicts: no model import).
+app.configure_openapi(security_schemes=cast(Any, INTEGRATION_KEY_SCHEMES))
 
 
-@app.post("/v1/hooks/heartbeat")
+@app.post("/v1/hooks/heartbeat", **hook_operation("heartbeat", "An integration says it is alive"))
 def receive_heartbeat() -> Response[str]:
     answer = ingest_service().heartbeat(app.current_event.headers.get("authorization"))
     return json_response(
@@ -32,18 +36,34 @@ def receive_heartbeat() -> Response[str]:
     )
 
 
-@app.post("/v1/hooks/<source>")
-def receive_webhook(source: str) -> Response[str]:
-    event = app.current_event
-    headers = {name.lower(): value for name, value in event.headers.items()}
-    results = ingest_service().receive(source, headers, event.decoded_body or "")
-    metrics.add_metric(name="AlertsReceived", unit=MetricUnit.Count, value=len(results))
-    return json_response(HTTPStatus.ACCEPTED, {"results": [asdict(result) for result in results]})
+def _hook(source: str) -> Callable[[], Response[str]]:
+    def receive_webhook() -> Response[str]:
+        event = app.current_event
+        headers = {name.lower(): value for name, value in event.headers.items()}
+        results = ingest_service().receive(source, headers, raw_body(event.raw_event))
+        metrics.add_metric(name="AlertsReceived", unit=MetricUnit.Count, value=len(results))
+        return json_response(HTTPStatus.ACCEPTED, {"results": [asdict(result) for result in results]})
+
+    receive_webhook.__name__ = f"receive_{source}"
+    return receive_webhook
 
 
-@app.post("/v2/enqueue")
+# One route (and one documented operation) per source, each with its body's schema.
+HOOKS = {
+    "generic": "An alarm in Stormwatch's own format, or an array of them",
+    "alertmanager": "Prometheus Alertmanager webhook (version 4)",
+    "grafana": "Grafana unified-alerting webhook (version 1)",
+    "cloudwatch": "CloudWatch alarm delivered by SNS over HTTP(S), with subscription confirmation",
+    "sentry": "Sentry integration-platform webhook (event_alert, metric_alert, issue)",
+    "datadog": "Datadog Webhooks-integration payload",
+}
+for _source, _summary in HOOKS.items():
+    app.post(f"/v1/hooks/{_source}", **hook_operation(_source, _summary))(_hook(_source))
+
+
+@app.post("/v2/enqueue", **hook_operation("pagerduty", "PagerDuty Events API v2 compatible"))
 def enqueue_pagerduty_event() -> Response[str]:
-    answer = ingest_service().enqueue(app.current_event.decoded_body or "")
+    answer = ingest_service().enqueue(raw_body(app.current_event.raw_event))
     if answer.errors:
         body = {"status": "invalid event", "message": "Event object is invalid", "errors": answer.errors}
         return json_response(HTTPStatus.BAD_REQUEST, body)

@@ -91,3 +91,25 @@ def test_a_throttled_webhook_is_503_so_the_sender_retries_and_the_retry_lands(st
     retried = stack.hook("generic_firing", body={"incident_key": "db::lag", "severity": "high"})
     assert retried.status == 202
     assert stack.incidents()[0]["alert_count"] == 2
+
+
+def test_a_store_that_does_not_answer_in_time_is_503_for_the_sender_to_retry(stack, sleeps):
+    from botocore.exceptions import ReadTimeoutError
+
+    store = wiring.incident_store()
+    real = store._client
+
+    class TimingOut:
+        def __getattr__(self, name: str) -> Any:
+            if name != "update_item":
+                return getattr(real, name)
+
+            def call(**kwargs: Any) -> Any:
+                raise ReadTimeoutError(endpoint_url="http://dynamodb")
+
+            return call
+
+    store._client = TimingOut()
+    answer = stack.hook("generic_firing")
+    assert answer.status == 503, answer.body
+    assert answer.body["error"]["message"] == "the incident store did not answer in time; retry shortly"

@@ -20,7 +20,7 @@ ALARM = json.loads(load_event("ingest/generic_firing.json")["body"])
 
 def post(stack, body=ALARM):
     headers = {"authorization": f"Bearer {stack.keys[('acme', 'generic')]}"}
-    return wiring.ingest_service().receive("generic", headers, json.dumps(body))
+    return wiring.ingest_service().receive("generic", headers, json.dumps(body).encode())
 
 
 def test_fifty_simultaneous_firings_of_a_new_alarm_make_one_incident_counting_fifty(stack):

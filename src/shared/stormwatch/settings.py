@@ -28,7 +28,6 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 1_048_576
     reopen_window_seconds: int = 3600
-    integration_cache_seconds: int = 60
     timeline_page_size: int = 50
     # Signs page cursors (HMAC-SHA256). The template generates it in Secrets Manager; the local stack makes
     # one per run. Without it, the queries service refuses to start rather than hand out forgeable cursors.

@@ -68,7 +68,7 @@ def ingest_service() -> "IngestService":
     from stormwatch.services.webhook_auth import WebhookAuthenticator
 
     settings = get_settings()
-    authenticator = WebhookAuthenticator(integration_store(), clock, settings.integration_cache_seconds)
+    authenticator = WebhookAuthenticator(integration_store(), clock)
     return IngestService(
         authenticator,
         incident_store(),

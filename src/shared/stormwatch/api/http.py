@@ -198,6 +198,13 @@ def guard_request(json_body: bool) -> Callable[[LambdaHandler], LambdaHandler]:
     return decorate
 
 
+def raw_body(event: dict[str, Any]) -> bytes:
+    """The body's bytes as they arrived. powertools' `decoded_body` decodes them as UTF-8 and raises on
+    anything else; callers decode them themselves, answering 400 for what is not UTF-8."""
+    body = event.get("body") or ""
+    return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+
+
 def _raw_error(error: DomainError) -> dict[str, Any]:
     status, code = ERROR_STATUS[type(error)]
     return {

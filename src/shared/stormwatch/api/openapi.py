@@ -13,7 +13,9 @@ HANDLERS = ("ingest", "commands", "queries")
 
 def generate(functions_dir: Path) -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
-    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBase, HTTPBearer
+
+    from stormwatch.api.hooks_openapi import INTEGRATION_KEY_SCHEMES
 
     merge = OpenAPIMerge(
         title="Stormwatch",
@@ -22,7 +24,10 @@ def generate(functions_dir: Path) -> dict[str, Any]:
             "Alerting tools post webhooks (integration key); people work incidents through the REST API "
             '(JWT with org, sub and roles claims). Errors are {"error": {"code", "message", "details"}}.'
         ),
-        security_schemes={"jwt": HTTPBearer(bearerFormat="JWT")},
+        security_schemes={
+            "jwt": HTTPBearer(bearerFormat="JWT"),
+            **{name: HTTPBase.model_validate(scheme) for name, scheme in INTEGRATION_KEY_SCHEMES.items()},
+        },
     )
     for name in HANDLERS:
         merge.add_file(functions_dir / name / "app.py")

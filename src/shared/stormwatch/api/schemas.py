@@ -7,7 +7,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, 
 
 from stormwatch.domain.escalation import EscalationPolicy, Level
 from stormwatch.domain.integrations import TEMPLATE_FIELDS
-from stormwatch.domain.members import DELIVERY_URL_PATTERN, HANDLE_PATTERN, Member
+from stormwatch.domain.members import HANDLE_PATTERN, DeliveryUrl, Member
 from stormwatch.domain.models import (
     AlertState,
     Incident,
@@ -56,7 +56,6 @@ def _lower(value: Any) -> Any:
 
 
 Handle = Annotated[str, BeforeValidator(_lower), Field(pattern=HANDLE_PATTERN)]
-DeliveryUrl = Annotated[str, Field(max_length=2048, pattern=DELIVERY_URL_PATTERN)]
 
 
 class SeverityBody(Strict):
@@ -119,9 +118,11 @@ KeyTemplate = Annotated[str, Field(min_length=3, max_length=512), AfterValidator
 
 class IntegrationSettings(Strict):
     key_template: KeyTemplate | None = None
-    severity_map: dict[Annotated[str, BeforeValidator(_lower)], SeverityInput] | None = Field(
-        default=None, max_length=50
-    )
+    # A name may not be empty: DynamoDB stores no empty map key.
+    severity_map: (
+        dict[Annotated[str, BeforeValidator(_lower), Field(min_length=1, max_length=100)], SeverityInput]
+        | None
+    ) = Field(default=None, max_length=50)
     default_severity: SeverityInput | None = None
     auto_resolve: bool | None = None
     reopen_window_seconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)
@@ -187,7 +188,7 @@ def detail_view(detail: IncidentDetail) -> dict[str, Any]:
             {
                 **state.model_dump(mode="json"),
                 "title": alert.title,
-                "severity": alert.severity,
+                "severity": state.severity or alert.severity,
                 "labels": alert.labels,
                 "started_at": alert.started_at,
             }

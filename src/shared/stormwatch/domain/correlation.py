@@ -234,7 +234,9 @@ def _absorb(fold: _Fold, state: Incident, alert: AlertEvent, now: datetime) -> I
         state = record(state, new_event("alert_fired", now, actor, data), fold.events)
     alerts = dict(state.alerts)
     counted = alerts[fingerprint_key]
-    alerts[fingerprint_key] = counted.model_copy(update={"count": counted.count + 1, "last_seen": now})
+    alerts[fingerprint_key] = counted.model_copy(
+        update={"count": counted.count + 1, "last_seen": now, "severity": alert.severity}
+    )
     state = state.model_copy(
         update={
             "alerts": alerts,

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from stormwatch.clock import iso
 from stormwatch.domain.events import Change, new_event, record
-from stormwatch.domain.members import DELIVERY_URL_PATTERN, HANDLE_PATTERN
+from stormwatch.domain.members import DELIVERY_URL_RULE, HANDLE_PATTERN, is_delivery_url
 from stormwatch.domain.models import Incident, Notification, Status, TimelineEvent, UtcTime
 from stormwatch.domain.work import notify
 
@@ -42,10 +42,8 @@ class Target(BaseModel):
     def _value_fits_type(self) -> "Target":
         if self.type is TargetType.MEMBER and not re.match(HANDLE_PATTERN, self.value):
             raise ValueError("a member target's value is a member handle")
-        if self.type in (TargetType.SLACK, TargetType.WEBHOOK) and not re.match(
-            DELIVERY_URL_PATTERN, self.value
-        ):
-            raise ValueError(f"a {self.type.value} target's value is an https URL")
+        if self.type in (TargetType.SLACK, TargetType.WEBHOOK) and not is_delivery_url(self.value):
+            raise ValueError(f"a {self.type.value} target's value is {DELIVERY_URL_RULE}")
         if self.type is TargetType.EMAIL and not _EMAIL.match(self.value):
             raise ValueError("an email target's value is an email address")
         if self.webhook_secret is not None and self.type is not TargetType.WEBHOOK:

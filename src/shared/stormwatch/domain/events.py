@@ -33,7 +33,7 @@ NARRATIVE_EVENTS = frozenset({"comment", "comment_edited", "comment_deleted", "n
 NOT_ACTIVITY = frozenset({"notification"})
 REOPEN_TIMES_KEPT = 10
 COUNTER_FIELDS = frozenset({"alert_count", "last_seen", "evidence"})
-ALERT_COUNTER_FIELDS = frozenset({"count", "last_seen"})
+ALERT_COUNTER_FIELDS = frozenset({"count", "last_seen", "severity"})
 
 
 @dataclass

@@ -1,14 +1,39 @@
 """Members of an org: who can be assigned, mentioned and paged, and how to reach them."""
 
 import re
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from stormwatch.domain.models import Role, UtcTime
 
 HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,38}[a-z0-9])?$"
-# Where Stormwatch posts (Slack, webhooks): https, or plain http to this machine (local receivers, tests).
+# Every URL Stormwatch will call (member and policy targets, an alarm owner's Slack webhook) follows one
+# rule: https, or plain http to this machine (local receivers, tests).
 DELIVERY_URL_PATTERN = r"^(https://|http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?/)"
+DELIVERY_URL_RULE = "an https URL, or plain http only to 127.0.0.1 or localhost"
+MAX_URL_LENGTH = 2048
+
+
+def is_delivery_url(value: str) -> bool:
+    return re.match(DELIVERY_URL_PATTERN, value) is not None
+
+
+def _delivery_url(value: str) -> str:
+    if not is_delivery_url(value):
+        raise ValueError(f"expected {DELIVERY_URL_RULE}")
+    return value
+
+
+# The rule as a field type, for every model that takes such a URL (its schema shows the pattern).
+DeliveryUrl = Annotated[
+    str,
+    Field(max_length=MAX_URL_LENGTH),
+    AfterValidator(_delivery_url),
+    WithJsonSchema(
+        {"type": "string", "maxLength": MAX_URL_LENGTH, "pattern": DELIVERY_URL_PATTERN, "format": "uri"}
+    ),
+]
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9](?:[A-Za-z0-9._-]{0,38}[A-Za-z0-9])?)(?![\w@])")
 MAX_MENTIONS = 20
 

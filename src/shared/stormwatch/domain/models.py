@@ -76,6 +76,8 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
     # PagerDuty's acknowledge event: the source says someone is on it.
     ACKNOWLEDGED = "acknowledged"
+    # The source reports something that changes no incident (Sentry's issue triage): answered `ignored`.
+    NOTED = "noted"
 
 
 class SourceUrl(BaseModel):
@@ -121,6 +123,9 @@ class AlertState(BaseModel):
     count: int
     first_seen: UtcTime
     last_seen: UtcTime
+    # The severity its latest firing carried, kept like a counter (repeats set it). None: stored before
+    # snapshots kept it (the alert's first severity is then in its detail item).
+    severity: Severity | None = None
 
 
 class IncidentLink(BaseModel):

@@ -4,6 +4,7 @@ Each rejects what is not its format with InvalidInput naming the field, before a
 """
 
 import importlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -28,6 +29,42 @@ class WebhookRequest:
 Normalizer = Callable[[WebhookRequest, Integration], list[AlertEvent]]
 
 
+def body_text(raw: bytes, where: str = "body") -> str:
+    """The body as text. Every format Stormwatch reads is JSON, which is UTF-8 on the wire (RFC 8259)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"{where}: not valid UTF-8 (byte 0x{raw[error.start]:02x} at offset {error.start}); "
+            "send JSON as UTF-8",
+            details=[{"field": where, "problem": "not UTF-8"}],
+        ) from None
+
+
+def json_syntax_message(error: json.JSONDecodeError, where: str = "body") -> str:
+    """The one message for a body that is not JSON, webhooks and REST alike: what is wrong, and where."""
+    return f"{where}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+
+
+def parse_json(text: str, where: str = "body") -> Any:
+    """Decode a JSON body; NaN and Infinity are refused, as JSON has no such values."""
+
+    def reject_constant(name: str) -> Any:
+        raise json.JSONDecodeError(f"{name} is not a JSON value", text, text.find(name))
+
+    try:
+        return json.loads(text, parse_constant=reject_constant)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(
+            json_syntax_message(error, where),
+            details=[{"field": where, "problem": "not JSON", "line": error.lineno, "column": error.colno}],
+        ) from None
+    except RecursionError:
+        raise InvalidInput(
+            f"{where}: nested too deeply", details=[{"field": where, "problem": "too deep"}]
+        ) from None
+
+
 def validated(model: type[ModelT], payload: Any, where: str = "body") -> ModelT:
     """Validate a payload against a pydantic model; errors name the field as `body.field[index]`."""
     try:
@@ -38,11 +75,18 @@ def validated(model: type[ModelT], payload: Any, where: str = "body") -> ModelT:
 
 def invalid_from(error: ValidationError, where: str) -> InvalidInput:
     details = [
-        {"field": field_path(where, problem["loc"]), "problem": problem["msg"]} for problem in error.errors()
+        {"field": field_path(where, problem["loc"]), "problem": _problem(problem)}
+        for problem in error.errors()
     ]
     first = details[0]
     more = f" (and {len(details) - 1} more problems)" if len(details) > 1 else ""
     return InvalidInput(f"{first['field']}: {first['problem']}{more}", details=details)
+
+
+def _problem(problem: Any) -> str:
+    if problem["type"] == "extra_forbidden":
+        return "unknown field"
+    return str(problem["msg"])
 
 
 def field_path(where: str, location: tuple[Any, ...] | list[Any]) -> str:

@@ -16,7 +16,7 @@ from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Owner
 from stormwatch.domain.severity import lookup_severity
 from stormwatch.ids import short_hash
 from stormwatch.normalizers import WebhookRequest, require_object, validated
-from stormwatch.normalizers.limits import check_evidence
+from stormwatch.normalizers.limits import StringMap, check_evidence
 
 # Annotations that become fields of the alert rather than evidence.
 _PROMOTED_ANNOTATIONS = ("summary", "description", "runbook_url", "dashboard_url")
@@ -26,8 +26,8 @@ class GroupAlert(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     status: Literal["firing", "resolved"]
-    labels: dict[str, str] = Field(max_length=128)
-    annotations: dict[str, str] = Field(default_factory=dict, max_length=128)
+    labels: StringMap = Field(max_length=128)
+    annotations: StringMap = Field(default_factory=dict, max_length=128)
     startsAt: datetime | None = None
     endsAt: datetime | None = None
     generatorURL: str | None = None
@@ -94,7 +94,7 @@ def group_alert(
         environment=labels.get("environment") or labels.get("env"),
         labels=labels,
         urls=links + (urls or []),
-        evidence=check_evidence({**found, **(evidence or {})}, f"body.alerts[{index}].annotations"),
+        evidence=check_evidence({**found, **(evidence or {})}, f"body.alerts[{index}]"),
         owner=Owner(name=owner_name) if owner_name else None,
         started_at=alert.startsAt,
         truncated_alerts=webhook.truncatedAlerts,

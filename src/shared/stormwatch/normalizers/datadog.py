@@ -50,7 +50,8 @@ def normalize(request: WebhookRequest, integration: Integration) -> list[AlertEv
     key = f"datadog:{event.monitor_id}:{event.scopes or '*'}"
     resolved = event.alert_transition.lower() == "recovered"
     severity = lookup_severity(event.severity) if event.severity else None
-    tags = dict(tag.split(":", 1) for tag in event.tags.split(",") if ":" in tag)
+    # A tag is `name:value` or a bare name; one with no name (":x") names nothing and is left out.
+    tags = dict(tag.split(":", 1) for tag in event.tags.split(",") if ":" in tag and not tag.startswith(":"))
     evidence = {"transition": event.alert_transition, "query": event.alert_query, "message": event.body}
     return [
         AlertEvent(

@@ -13,21 +13,23 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stormwatch.domain.errors import InvalidInput
+from stormwatch.domain.members import DeliveryUrl
 from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Owner, Severity, SourceUrl
 from stormwatch.domain.severity import parse_severity
 from stormwatch.normalizers import WebhookRequest, field_path, invalid_from
-from stormwatch.normalizers.limits import check_evidence
+from stormwatch.normalizers.limits import StringMap, check_evidence
 
 
 class GenericOwner(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     owner: str | None = Field(default=None, max_length=200)
-    slack_webhook: str | None = Field(default=None, max_length=2048, pattern=r"^https://")
+    slack_webhook: DeliveryUrl | None = None
 
 
 class GenericAlarm(BaseModel):
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    # The format is Stormwatch's own: a field it does not know is a typo, refused rather than lost.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     route: str | None = Field(default=None, min_length=1, max_length=512)
     kind: str | None = Field(default=None, min_length=1, max_length=200)
@@ -40,7 +42,7 @@ class GenericAlarm(BaseModel):
     service: str | None = Field(default=None, max_length=200)
     environment: str | None = Field(default=None, max_length=200)
     evidence: dict[str, Any] = Field(default_factory=dict)
-    labels: dict[str, str] = Field(default_factory=dict, max_length=64)
+    labels: StringMap = Field(default_factory=dict, max_length=64)
     owner: GenericOwner | None = None
     sentry_url: str | None = Field(default=None, max_length=2048, pattern=r"^https?://")
 

@@ -1,16 +1,67 @@
 """Bounds on what one alert may carry, so a snapshot stays far below DynamoDB's 400 KB item limit and a
-repeat's update expression stays within its 4 KB."""
+repeat's update expression stays within its 4 KB, and so that everything it carries can be stored: DynamoDB
+refuses an empty map key, so a label, annotation or evidence map (at any depth) may not have one."""
 
 import json
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
 
 from stormwatch.domain.errors import InvalidInput
 
 MAX_EVIDENCE_KEYS = 50
 MAX_EVIDENCE_BYTES = 32_768
+MAX_EVIDENCE_DEPTH = 16
+
+
+EMPTY_KEY_REPLACEMENT = "(empty)"
+
+
+def _non_empty_keys(value: dict[str, Any]) -> dict[str, Any]:
+    if "" in value:
+        raise ValueError("a key may not be empty")
+    return value
+
+
+# A map of names to strings (labels, annotations): validated in the normalizers' pydantic models.
+StringMap = Annotated[dict[str, str], AfterValidator(_non_empty_keys)]
+
+
+def unstorable_path(value: Any, field: str, depth: int = 0) -> tuple[str, str] | None:
+    """Where in a JSON value a map has an empty key, or the nesting goes deeper than DynamoDB stores (32
+    levels, of which the snapshot uses a few), with the problem."""
+    if depth > MAX_EVIDENCE_DEPTH:
+        return field, f"nested deeper than {MAX_EVIDENCE_DEPTH} levels"
+    if isinstance(value, dict):
+        if "" in value:
+            return field, "a key may not be empty"
+        children = [(f"{field}.{name}", item) for name, item in value.items()]
+    elif isinstance(value, list):
+        children = [(f"{field}[{index}]", item) for index, item in enumerate(value)]
+    else:
+        return None
+    for path, item in children:
+        found = unstorable_path(item, path, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def without_empty_keys(value: Any) -> Any:
+    """The value with every empty map key renamed, for free-form maps a source may really send (PagerDuty's
+    custom_details is any JSON)."""
+    if isinstance(value, dict):
+        return {(name or EMPTY_KEY_REPLACEMENT): without_empty_keys(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [without_empty_keys(item) for item in value]
+    return value
 
 
 def check_evidence(evidence: dict[str, Any], field: str) -> dict[str, Any]:
+    unstorable = unstorable_path(evidence, field)
+    if unstorable is not None:
+        path, problem = unstorable
+        raise InvalidInput(f"{path}: {problem}", details=[{"field": path, "problem": problem}])
     if len(evidence) > MAX_EVIDENCE_KEYS:
         raise InvalidInput(
             f"{field}: at most {MAX_EVIDENCE_KEYS} keys (got {len(evidence)})",

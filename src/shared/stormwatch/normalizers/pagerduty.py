@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from stormwatch.domain.errors import InvalidInput
 from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Severity, SourceUrl
 from stormwatch.normalizers import WebhookRequest, require_object, validated
-from stormwatch.normalizers.limits import check_evidence
+from stormwatch.normalizers.limits import check_evidence, without_empty_keys
 
 _SEVERITIES = {
     "critical": Severity.CRITICAL,
@@ -109,7 +109,8 @@ def _trigger(event: Event, payload: Payload) -> AlertEvent:
     urls += [SourceUrl(type=image.alt or "image", url=image.href or image.src) for image in event.images]
     if event.client_url:
         urls.append(SourceUrl(type="client", url=event.client_url))
-    details = payload.custom_details
+    # custom_details is any JSON, as PagerDuty takes it; empty keys, which DynamoDB cannot store, are renamed.
+    details = without_empty_keys(payload.custom_details)
     evidence = details if isinstance(details, dict) else ({"details": details} if details else {})
     return AlertEvent(
         source="pagerduty",

@@ -2,12 +2,15 @@
 
 - `event_alert` (an issue alert rule fired): the key is the Sentry issue id, severity the event level;
 - `metric_alert` (`critical`, `warning`, `resolved`): the key is the alert rule, so a rule's incident
-  fires, changes severity and resolves in one place.
+  fires, changes severity and resolves in one place;
+- `issue` (an internal integration subscribed to issues): `created` fires and `resolved` resolves, on the
+  same key as the issue's alerts; `assigned`, `ignored`, `archived` and `unresolved` are Sentry-side triage
+  and change nothing here (answered `ignored`).
 """
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from stormwatch.domain.errors import InvalidInput
 from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Severity, SourceUrl
@@ -71,6 +74,41 @@ class MetricAlertData(BaseModel):
     web_url: str | None = None
 
 
+class SentryProject(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    slug: str | None = None
+
+
+class SentryIssue(BaseModel):
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    culprit: str | None = None
+    level: str | None = None
+    web_url: str | None = None
+    permalink: str | None = None
+    project: SentryProject | None = None
+
+
+class IssueData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    issue: SentryIssue
+
+
+class IssueWebhook(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    action: Literal["created", "resolved", "assigned", "ignored", "archived", "unresolved"]
+    data: IssueData
+
+
+# The other actions are triage in Sentry, which says nothing about whether the problem is happening.
+_ISSUE_STATUS = {"created": AlertStatus.FIRING, "resolved": AlertStatus.RESOLVED}
+
+
 class MetricAlert(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -85,15 +123,22 @@ def normalize(request: WebhookRequest, integration: Integration) -> list[AlertEv
         return [_issue_alert(validated(EventAlert, payload))]
     if resource == "metric_alert":
         return [_metric_alert(validated(MetricAlert, payload))]
+    if resource == "issue":
+        return [_issue(validated(IssueWebhook, payload))]
     raise InvalidInput(
-        f"header Sentry-Hook-Resource: expected event_alert or metric_alert, got {resource or 'nothing'!r}",
+        "header Sentry-Hook-Resource: expected event_alert, metric_alert or issue, "
+        f"got {resource or 'nothing'!r}",
         details=[{"field": "header.Sentry-Hook-Resource"}],
     )
 
 
+def _issue_key(issue_id: str) -> str:
+    return f"sentry:issue:{issue_id}"
+
+
 def _issue_alert(alert: EventAlert) -> AlertEvent:
     event = alert.data.event
-    key = f"sentry:issue:{event.issue_id}"
+    key = _issue_key(event.issue_id)
     level = (event.level or "error").lower()
     labels = {"project": str(event.project)} if event.project is not None else {}
     if alert.data.triggered_rule:
@@ -133,4 +178,23 @@ def _metric_alert(alert: MetricAlert) -> AlertEvent:
         labels=labels,
         urls=[SourceUrl(type="sentry", url=alert.data.web_url)] if alert.data.web_url else [],
         evidence=evidence,
+    )
+
+
+def _issue(webhook: IssueWebhook) -> AlertEvent:
+    issue = webhook.data.issue
+    key = _issue_key(issue.id)
+    level = (issue.level or "error").lower()
+    url = issue.web_url or issue.permalink
+    return AlertEvent(
+        source="sentry",
+        incident_key=key,
+        fingerprint=key,
+        status=_ISSUE_STATUS.get(webhook.action, AlertStatus.NOTED),
+        severity=_LEVELS.get(level, Severity.LOW),
+        source_severity=level,
+        title=issue.title,
+        description=issue.culprit,
+        labels={"project": issue.project.slug} if issue.project and issue.project.slug else {},
+        urls=[SourceUrl(type="sentry", url=url)] if url else [],
     )

@@ -13,11 +13,10 @@ skipped rather than counted twice.
 """
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from stormwatch.clock import Clock
 from stormwatch.domain.correlation import Action, CorrelationPolicy, correlate
@@ -28,7 +27,7 @@ from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integrat
 from stormwatch.domain.timers import TimerKind, heartbeat_alert
 from stormwatch.domain.work import notify
 from stormwatch.ids import key_hash, short_hash
-from stormwatch.normalizers import WebhookRequest, normalizer_for, pagerduty
+from stormwatch.normalizers import WebhookRequest, body_text, normalizer_for, pagerduty, parse_json
 from stormwatch.normalizers.limits import MAX_EVIDENCE_KEYS
 from stormwatch.normalizers.pagerduty import routing_key
 from stormwatch.services.cascade import with_children_resolved
@@ -81,16 +80,6 @@ class _Delivery:
     always: bool
 
 
-def parse_json(body: str) -> Any:
-    def reject_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not valid JSON")
-
-    try:
-        return json.loads(body, parse_constant=reject_constant)
-    except ValueError as error:
-        raise InvalidInput(f"body: not valid JSON ({error})", details=[{"field": "body"}]) from None
-
-
 class IngestService:
     def __init__(
         self,
@@ -112,12 +101,14 @@ class IngestService:
         self._sleep = sleep
         self._sns = sns
 
-    def receive(self, source: str, headers: Mapping[str, str], body: str) -> list[AlertResult]:
-        """Authenticate, verify, normalize and correlate one webhook delivery."""
+    def receive(self, source: str, headers: Mapping[str, str], raw_body: bytes) -> list[AlertResult]:
+        """Authenticate, verify, normalize and correlate one webhook delivery. The key is checked before the
+        body is read, so a wrong key is 401 whatever the body."""
         normalize = normalizer_for(source)
         if normalize is None or source == "pagerduty":
             raise NotFound(f"no webhook for source {source!r}")
         integration = self._authenticator.authenticate(headers.get("authorization"), source)
+        body = body_text(raw_body)
         verify = VERIFIERS.get(source)
         if verify is not None:
             verify(integration, headers, body, self._clock.now())
@@ -190,12 +181,12 @@ class IngestService:
         if self._timers.settle(claim, missed):
             self.ingest(integration, [heartbeat_alert(integration, AlertStatus.FIRING)])
 
-    def enqueue(self, body: str) -> PagerDutyAnswer:
+    def enqueue(self, raw_body: bytes) -> PagerDutyAnswer:
         """PagerDuty Events API v2: the routing key authenticates, the dedup key is the incident key."""
         try:
-            payload = parse_json(body)
-        except InvalidInput:
-            return PagerDutyAnswer(errors=["JSON parse error"])
+            payload = parse_json(body_text(raw_body))
+        except InvalidInput as error:
+            return PagerDutyAnswer(errors=[error.message])
         key = routing_key(payload)
         if key is None:
             return PagerDutyAnswer(errors=["'routing_key' is missing or blank"])
@@ -233,6 +224,9 @@ class IngestService:
         # all correlation depends on), so a chunk of 10 fingerprints holds every alert of those fingerprints.
         groups: dict[str, dict[str, list[int]]] = {}
         for index, alert in enumerate(alerts):
+            if alert.status is AlertStatus.NOTED:
+                results[index] = AlertResult(None, alert.incident_key, Action.IGNORED)
+                continue
             by_fingerprint = groups.setdefault(key_hash(integration.org, alert.incident_key), {})
             by_fingerprint.setdefault(alert.fingerprint, []).append(index)
         chunks = [

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from stormwatch.domain.errors import InvalidInput, Unauthenticated
+from stormwatch.domain.errors import InvalidInput, TemporarilyUnavailable, Unauthenticated
 
 SNS_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
 _CONFIRMATION_FIELDS = ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type")
@@ -85,7 +85,18 @@ class SnsVerifier:
             raise Unauthenticated("malformed SNS Signature") from None
         key = self._certificates.get(url)
         if key is None:
-            key = x509.load_pem_x509_certificate(self._fetch_certificate(url)).public_key()
+            # A certificate that cannot be had leaves the message unverifiable: refused like a bad signature.
+            try:
+                pem = self._fetch_certificate(url)
+            except OSError as error:
+                raise Unauthenticated(
+                    f"the SNS signing certificate at {url} could not be fetched ({error}), "
+                    "so the message cannot be verified"
+                ) from None
+            try:
+                key = x509.load_pem_x509_certificate(pem).public_key()
+            except ValueError:
+                raise Unauthenticated(f"{url} did not answer a PEM certificate") from None
             self._certificates[url] = key
         if not isinstance(key, rsa.RSAPublicKey):
             raise Unauthenticated("the SNS signing certificate is not an RSA certificate")
@@ -95,4 +106,13 @@ class SnsVerifier:
             raise Unauthenticated("bad SNS signature") from None
 
     def confirm_subscription(self, message: dict[str, Any]) -> None:
-        self._confirm(require_sns_url(message.get("SubscribeURL"), "SubscribeURL"))
+        """Visit SubscribeURL. When it cannot be reached the answer is 503, so SNS sends the confirmation
+        again (it retries only answers outside 200-499)."""
+        url = require_sns_url(message.get("SubscribeURL"), "SubscribeURL")
+        try:
+            self._confirm(url)
+        except OSError as error:
+            raise TemporarilyUnavailable(
+                f"the SNS subscription could not be confirmed: {url} could not be reached ({error})",
+                details={"subscribe_url": url},
+            ) from None

@@ -1,14 +1,14 @@
 """Authenticating webhooks by integration key.
 
 The key arrives as `Authorization: Bearer KEY` or as the password of HTTP Basic (SNS delivers the
-credentials of its endpoint URL that way). Lookups are cached per process for a short time, so a warm
-handler counts a repeat firing with no read at all; a revoked key stops working within that time.
+credentials of its endpoint URL that way). Every request reads its key's item, consistently and uncached:
+a deleted or retired key is refused, and a changed setting applies, from the next request on, on every
+container (one read, 1 RCU, per delivery).
 """
 
 import base64
 import binascii
 import hmac
-from datetime import datetime, timedelta
 
 from stormwatch.clock import Clock
 from stormwatch.domain.errors import Unauthenticated
@@ -40,11 +40,9 @@ def key_from_authorization(header: str | None) -> str:
 
 
 class WebhookAuthenticator:
-    def __init__(self, store: IntegrationStore, clock: Clock, cache_seconds: int) -> None:
+    def __init__(self, store: IntegrationStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
-        self._ttl = timedelta(seconds=cache_seconds)
-        self._cache: dict[str, tuple[Integration, datetime]] = {}
 
     def authenticate(self, authorization: str | None, source: str) -> Integration:
         key = key_from_authorization(authorization)
@@ -62,14 +60,7 @@ class WebhookAuthenticator:
         return integration
 
     def _lookup(self, key_hash: str) -> Integration | None:
-        now = self._clock.now()
-        cached = self._cache.get(key_hash)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        found = self._store.find_by_secret_hash(key_hash, now)
+        found = self._store.find_by_secret_hash(key_hash, self._clock.now())
         if found is None or not hmac.compare_digest(found[1], key_hash):
-            # Unknown keys are not cached: random keys must not grow the cache.
             return None
-        integration = found[0]
-        self._cache[key_hash] = (integration, now + self._ttl)
-        return integration
+        return found[0]

@@ -114,10 +114,12 @@ class IncidentStore:
         expr = Expression()
         now_value = expr.value(iso(now))
         counts: dict[str, int] = {}
+        latest: dict[str, str] = {}
         evidence: dict[str, Any] = {}
         for alert in alerts:
             fingerprint_key = short_hash(alert.fingerprint)
             counts[fingerprint_key] = counts.get(fingerprint_key, 0) + 1
+            latest[fingerprint_key] = alert.severity.value
             evidence.update(alert.evidence)
         count = expr.name("alert_count")
         sets = [f"{count} = {count} + {expr.value(len(alerts))}", f"{expr.name('last_seen')} = {now_value}"]
@@ -137,6 +139,7 @@ class IncidentStore:
                 f"{expr.name(path + '.count')} = {expr.name(path + '.count')} + {expr.value(repeats)}"
             )
             sets.append(f"{expr.name(path + '.last_seen')} = {now_value}")
+            sets.append(f"{expr.name(path + '.severity')} = {expr.value(latest[fingerprint_key])}")
             conditions.append(f"{expr.name(path + '.status')} = {firing}")
         for evidence_key, value in evidence.items():
             sets.append(f"{expr.name('evidence')}.{expr.segment(evidence_key)} = {expr.value(value)}")

@@ -1,7 +1,10 @@
 """Integrations and their keys. Only the SHA-256 of a key is stored; the key itself is shown once.
 
-The org's item holds the settings; each key's item (found by the key's hash alone) points at it. A rotated
-key's item keeps working until its `valid_until`.
+The org's item holds the settings; each key's item (found by the key's hash alone) points at it and carries
+a copy of the settings, written in the same transaction as every change of them. So a webhook reads one
+item, consistently, and a deleted key, a retired key or a changed setting applies to the very next request
+on every container. A rotated key's item keeps working until its `valid_until`. Key items written before
+they carried the settings are read through to the org's item.
 """
 
 from datetime import datetime
@@ -10,7 +13,7 @@ from typing import Any
 from stormwatch.clock import iso
 from stormwatch.domain.errors import NotFound
 from stormwatch.domain.models import Integration
-from stormwatch.store.codec import decode_item, encode_item
+from stormwatch.store.codec import decode_item, encode_item, to_attr
 from stormwatch.store.keys import IntegrationKeys
 from stormwatch.store.table import ConditionFailed, query_all, translated_errors
 
@@ -56,17 +59,18 @@ class IntegrationStore:
         return [_integration(item) for item in query_all(self._client, request)]
 
     def replace(self, before: Integration, after: Integration, stored: dict[str, Any]) -> None:
-        """Write new settings if nobody changed them since `before` was read."""
+        """Write new settings, to the org's item and each key's, if nobody changed them or rotated the key
+        since `before` was read."""
         item = {**self._org_item(after, stored["secret_hash"])}
         if "previous_secret_hash" in stored:
             item["previous_secret_hash"] = stored["previous_secret_hash"]
-        put = self._put(item, "updated_at = :seen")
-        put["Put"]["ExpressionAttributeValues"] = {
-            ":seen": {"S": iso(before.updated_at or before.created_at)}
-        }
+        operations = [
+            self._put(item, "updated_at = :seen AND secret_hash = :hash", self._unchanged(before, stored)),
+            *self._copies(after, stored),
+        ]
         try:
             with translated_errors():
-                self._client.put_item(**put["Put"])
+                self._client.transact_write_items(TransactItems=operations)
         except ConditionFailed:
             raise NotFound(
                 f"integration {before.id} changed or was deleted meanwhile; read it again"
@@ -90,8 +94,8 @@ class IntegrationStore:
             },
             self._put(
                 {**self._org_item(integration, new_hash), "previous_secret_hash": old_hash},
-                "secret_hash = :old",
-                {":old": {"S": old_hash}},
+                "updated_at = :seen AND secret_hash = :hash",
+                self._unchanged(integration, stored),
             ),
         ]
         if "previous_secret_hash" in stored:
@@ -121,10 +125,13 @@ class IntegrationStore:
             )
 
     def find_by_secret_hash(self, secret_hash: str, now: datetime) -> tuple[Integration, str] | None:
-        """The integration a key hash belongs to (None if unknown or retired), with the hash as stored."""
+        """The integration a key hash belongs to (None if unknown, deleted or retired), with the hash as
+        stored: one consistent read, so no change made before this request is missed."""
         with translated_errors():
             response = self._client.get_item(
-                TableName=self._table, Key=encode_item(IntegrationKeys.by_secret_hash(secret_hash))
+                TableName=self._table,
+                Key=encode_item(IntegrationKeys.by_secret_hash(secret_hash)),
+                ConsistentRead=True,
             )
         raw = response.get("Item")
         if raw is None:
@@ -132,11 +139,41 @@ class IntegrationStore:
         pointer = decode_item(raw)
         if "valid_until" in pointer and pointer["valid_until"] <= iso(now):
             return None
-        try:
-            integration, _ = self.get(pointer["org"], pointer["integration_id"])
-        except NotFound:
-            return None
+        if "integration" in pointer:
+            integration = _integration(pointer["integration"])
+        else:
+            try:
+                integration, _ = self.get(pointer["org"], pointer["integration_id"], consistent=True)
+            except NotFound:
+                return None
         return integration, str(pointer["secret_hash"])
+
+    def _copies(self, integration: Integration, stored: dict[str, Any]) -> list[dict[str, Any]]:
+        """The settings copied onto each key item that still exists (the current key, and the one retired by
+        the last rotation)."""
+        hashes = [
+            stored["secret_hash"],
+            *([stored["previous_secret_hash"]] if "previous_secret_hash" in stored else []),
+        ]
+        return [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": encode_item(IntegrationKeys.by_secret_hash(key_hash)),
+                    "UpdateExpression": "SET integration = :settings",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {":settings": to_attr(_settings(integration))},
+                }
+            }
+            for key_hash in hashes
+        ]
+
+    @staticmethod
+    def _unchanged(integration: Integration, stored: dict[str, Any]) -> dict[str, Any]:
+        return {
+            ":seen": {"S": iso(integration.updated_at or integration.created_at)},
+            ":hash": {"S": stored["secret_hash"]},
+        }
 
     def _put(
         self, item: dict[str, Any], condition: str, values: dict[str, Any] | None = None
@@ -152,10 +189,8 @@ class IntegrationStore:
 
     @staticmethod
     def _org_item(integration: Integration, secret_hash: str) -> dict[str, Any]:
-        record = integration.model_dump(mode="json", exclude_none=True)
-        record.setdefault("updated_at", record["created_at"])
         return {
-            **record,
+            **_settings(integration),
             **IntegrationKeys.in_org(integration.org, integration.id),
             "entity": "integration",
             "secret_hash": secret_hash,
@@ -169,7 +204,14 @@ class IntegrationStore:
             "org": integration.org,
             "integration_id": integration.id,
             "secret_hash": secret_hash,
+            "integration": _settings(integration),
         }
+
+
+def _settings(integration: Integration) -> dict[str, Any]:
+    record = integration.model_dump(mode="json", exclude_none=True)
+    record.setdefault("updated_at", record["created_at"])
+    return record
 
 
 def _integration(item: dict[str, Any]) -> Integration:

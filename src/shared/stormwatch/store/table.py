@@ -7,7 +7,7 @@ from typing import Any
 
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
 from stormwatch.domain.errors import TemporarilyUnavailable
 from stormwatch.settings import Settings
@@ -58,9 +58,12 @@ def error_code(error: ClientError) -> str:
 
 @contextmanager
 def translated_errors() -> Iterator[None]:
-    """Throttles and transaction conflicts that outlived botocore's retries become TemporarilyUnavailable."""
+    """Throttles, transaction conflicts and timeouts that outlived botocore's retries become
+    TemporarilyUnavailable (a 503: the sender retries)."""
     try:
         yield
+    except (ReadTimeoutError, EndpointConnectionError, ConnectionClosedError) as error:
+        raise TemporarilyUnavailable("the incident store did not answer in time; retry shortly") from error
     except ClientError as error:
         code = error_code(error)
         if code in RETRYABLE_CODES:
