@@ -103,10 +103,22 @@ def _domain_error_handler(status: HTTPStatus, code: str) -> Callable[[DomainErro
     return handle
 
 
+def json_decode_message(error: json.JSONDecodeError) -> str:
+    """What is wrong with a body that is not JSON, where a person can find it."""
+    return f"body: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+
+
 def _validation_error(error: RequestValidationError) -> Response[str]:
+    problems = error.errors()
+    if problems and problems[0].get("type") == "json_invalid" and isinstance(error.body, str):
+        # The resolver keeps only the offset; the line and column are what an editor shows.
+        decoded = json.JSONDecodeError(problems[0]["ctx"]["error"], error.body, problems[0]["loc"][1])
+        message = json_decode_message(decoded)
+        details = [{"field": "body", "problem": message.removeprefix("body: ")}]
+        return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", message, details)
     details = [
         {"field": field_path(str(problem["loc"][0]), problem["loc"][1:]), "problem": problem.get("msg", "")}
-        for problem in error.errors()
+        for problem in problems
     ]
     if not details:
         return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", "the request is not valid")
@@ -174,7 +186,13 @@ def guard_request(json_body: bool) -> Callable[[LambdaHandler], LambdaHandler]:
         def guarded(event: dict[str, Any], context: Any) -> dict[str, Any]:
             limit = get_settings().max_body_bytes
             body = event.get("body") or ""
-            size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
+            # surrogateescape: a body the front end could not decode arrives with its bad bytes kept.
+            raw = (
+                base64.b64decode(body)
+                if event.get("isBase64Encoded")
+                else body.encode("utf-8", "surrogateescape")
+            )
+            size = len(raw)
             if size > limit:
                 return _raw_error(
                     PayloadTooLarge(
@@ -189,6 +207,15 @@ def guard_request(json_body: bool) -> Callable[[LambdaHandler], LambdaHandler]:
                 return _raw_error(
                     UnsupportedMediaType(
                         f"body: send JSON with Content-Type: application/json, not {declared}"
+                    )
+                )
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return _raw_error(
+                    InvalidInput(
+                        f"body: not valid UTF-8 (byte {error.start}); send JSON encoded as UTF-8",
+                        details=[{"field": "body", "problem": "not valid UTF-8"}],
                     )
                 )
             return handler(event, context)

@@ -165,7 +165,7 @@ class IncidentCommands:
             other = self._incidents.get(caller.org, other_id, consistent=True)
             changes = link(incident, other, link_type, resolve_with_parent, caller.actor, now)
             self._incidents.commit(changes)
-            return changes[0].after
+            return next(change.after for change in changes if change.after.id == incident.id)
 
         return retrying(attempt, self._sleep, f"incident {incident_id}")
 
