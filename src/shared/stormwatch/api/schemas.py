@@ -67,6 +67,12 @@ class CreateIncidentBody(Strict):
     environment: str | None = Field(default=None, max_length=200)
     incident_key: str | None = Field(default=None, min_length=1, max_length=1024)
     labels: dict[str, str] | None = Field(default=None, max_length=64)
+    escalation_policy_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="a policy of the org; default: the org's default",
+    )
 
     def to_request(self) -> NewIncident:
         return NewIncident(**self.model_dump())
