@@ -195,3 +195,11 @@ def test_null_clears_the_default_policy_and_is_refused_for_the_inactivity_period
     settings = stack.call("GET", "/v1/org/settings", roles="[viewer]").body
     assert settings["default_escalation_policy_id"] is None
     assert settings["inactivity_days"] == 3
+
+
+def test_a_label_with_an_empty_name_is_400_and_nothing_is_opened(stack):
+    body = {"title": "db down", "severity": "high", "labels": {"": "x"}}
+    answer = stack.call("POST", "/v1/incidents", body)
+    assert answer.status == 400, answer.body
+    assert answer.body["error"]["message"].startswith("body.labels")
+    assert stack.incidents() == []

@@ -58,6 +58,44 @@ ERROR_STATUS: dict[type[DomainError], tuple[HTTPStatus, str]] = {
 _ORG_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 
 
+# What each error status means on a REST route, for the OpenAPI document.
+ERROR_MEANING: dict[HTTPStatus, str] = {
+    HTTPStatus.BAD_REQUEST: "the request is not valid; the message names the field",
+    HTTPStatus.UNAUTHORIZED: "no valid token (on AWS the JWT authorizer answers this)",
+    HTTPStatus.FORBIDDEN: "the caller's role may not do this",
+    HTTPStatus.NOT_FOUND: "no such item in the caller's org",
+    HTTPStatus.CONFLICT: "the item's state does not allow this, or the Idempotency-Key is in use",
+    HTTPStatus.PRECONDITION_FAILED: "If-Match names another version",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "the body is over the size limit",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "the body is not declared as JSON",
+    HTTPStatus.SERVICE_UNAVAILABLE: "the store is busy: retry after Retry-After seconds",
+}
+# Every REST route can be refused for the token, or asked to retry.
+_ALWAYS = (HTTPStatus.UNAUTHORIZED, HTTPStatus.SERVICE_UNAVAILABLE)
+# Every route with a body is checked for its size, type and encoding before it is read.
+BODY_ERRORS = (
+    HTTPStatus.BAD_REQUEST,
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+)
+
+
+def answers(status: HTTPStatus, schema: str | None, *errors: HTTPStatus) -> dict[int, Any]:
+    """What a REST route answers, for the OpenAPI document: its success (the component schema it returns
+    by name, or None for no body) and the errors it can give, each in the contract's error shape. Plain
+    references, so a handler imports no response model."""
+    success: dict[str, Any] = {"description": status.phrase}
+    if schema is not None:
+        success["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+    documented: dict[int, Any] = {status.value: success}
+    for error in sorted({*errors, *_ALWAYS}):
+        documented[error.value] = {
+            "description": ERROR_MEANING[error],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    return documented
+
+
 def error_body(code: str, message: str, details: Any = None) -> str:
     return json.dumps({"error": {"code": code, "message": message, "details": details}})
 

@@ -59,6 +59,10 @@ def cleared(description: str, **constraints: Any) -> Any:
     return Field(default=None, description=f"{CLEARS}: {description}", **constraints)
 
 
+# A label's name is a map key in the stored item: never empty.
+LabelName = Annotated[str, Field(min_length=1, max_length=128)]
+
+
 class CreateIncidentBody(Strict):
     title: str = Field(min_length=1, max_length=1024)
     severity: SeverityInput
@@ -66,7 +70,9 @@ class CreateIncidentBody(Strict):
     service: str | None = Field(default=None, max_length=200)
     environment: str | None = Field(default=None, max_length=200)
     incident_key: str | None = Field(default=None, min_length=1, max_length=1024)
-    labels: dict[str, str] | None = Field(default=None, max_length=64)
+    labels: dict[LabelName, Annotated[str, Field(max_length=1024)]] | None = Field(
+        default=None, max_length=64
+    )
     escalation_policy_id: str | None = Field(
         default=None,
         min_length=1,
@@ -147,7 +153,14 @@ def _key_template(value: str | None) -> str | None:
     return value
 
 
-KeyTemplate = Annotated[str, Field(min_length=3, max_length=512), AfterValidator(_key_template)]
+# What `_key_template` checks, for the document (enforced by the validator, which names the unknown field).
+_FIELDS = "|".join(TEMPLATE_FIELDS)
+KEY_TEMPLATE_PATTERN = rf"^[^{{]*(?:\{{(?:{_FIELDS})(?![a-z_])[^{{]*)+$"
+KeyTemplate = Annotated[
+    str,
+    Field(min_length=3, max_length=512, json_schema_extra={"pattern": KEY_TEMPLATE_PATTERN}),
+    AfterValidator(_key_template),
+]
 
 
 class IntegrationSettings(Strict):
