@@ -97,3 +97,26 @@ def test_nullable_only_where_null_is_accepted():
     email = schemas["MemberPatch"]["properties"]["email"]
     assert {"type": "null"} in email["anyOf"]
     assert email["description"].startswith("null clears it")
+
+
+def test_the_readme_table_of_answers_is_the_document():
+    document = json.loads(PACKAGED.read_text())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Answers of each REST route", 1)[1].split("\n\n**", 1)[0]
+    rows = re.findall(
+        r"^\| `([A-Z]+) (/v1/[^`]+)` \| (\d{3})[^|]*\| ([0-9, ]*) \|$", section, flags=re.MULTILINE
+    )
+    documented = {}
+    for path, item in document["paths"].items():
+        if path.startswith(("/v1/hooks/", "/v2/enqueue")) or path == "/v1/openapi.json":
+            continue
+        for method, operation in item.items():
+            codes = sorted(operation["responses"])
+            success = next(code for code in codes if int(code) < 400)
+            errors = [code for code in codes if int(code) >= 400 and code not in ("401", "503")]
+            documented[(method.upper(), path)] = (success, errors)
+    in_readme = {
+        (method, path): (success, [code.strip() for code in errors.split(",") if code.strip()])
+        for method, path, success, errors in rows
+    }
+    assert in_readme == documented
