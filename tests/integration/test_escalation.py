@@ -244,3 +244,75 @@ def test_a_heartbeat_needs_an_integration_that_expects_one(paged):
     assert answer.status == 400
     assert "heartbeat_minutes" in answer.body["error"]["message"]
     assert heartbeat(paged, "sw_nope").status == 401
+
+
+def email_policy(stack, address):
+    body = {
+        "name": f"page {address}",
+        "levels": [{"delay_minutes": 5, "targets": [{"type": "email", "value": address}]}],
+    }
+    created = stack.call("POST", "/v1/escalation-policies", body, roles="[admin]")
+    assert created.status == 201, created.body
+    return created.body["id"]
+
+
+def emailed(stack, incident_id):
+    return [
+        n["target"]["value"]
+        for n in stack.outbox()
+        if n["incident_id"] == incident_id and (n.get("target") or {}).get("type") == "email"
+    ]
+
+
+def test_a_manual_incident_names_its_policy_and_is_paged_by_it(paged):
+    named = email_policy(paged, "named@example.com")
+    policy(paged)  # the org default, not asked for
+    body = {"title": "Checkout down", "severity": "critical", "escalation_policy_id": named}
+    answer = paged.call("POST", "/v1/incidents", body)
+    assert answer.status == 201, answer.body
+    assert answer.body["escalation_policy_id"] == named
+    paged.sweep()
+    assert emailed(paged, answer.body["id"]) == ["named@example.com"]
+    assert not [n for n in paged.outbox() if n.get("member") == "alice"]
+
+
+@pytest.mark.parametrize("org", ["acme", "globex"])
+def test_a_manual_incident_naming_a_policy_the_org_does_not_have_is_404(paged, org):
+    other = (
+        paged.call(
+            "POST",
+            "/v1/escalation-policies",
+            {
+                "name": "theirs",
+                "levels": [{"delay_minutes": 5, "targets": [{"type": "email", "value": "x@example.com"}]}],
+            },
+            org="globex",
+            roles="[admin]",
+        ).body["id"]
+        if org == "globex"
+        else "pol_missing"
+    )
+    body = {"title": "Checkout down", "severity": "critical", "escalation_policy_id": other}
+    answer = paged.call("POST", "/v1/incidents", body)
+    assert answer.status == 404, answer.body
+    assert answer.body["error"]["message"] == f"escalation policy {other} not found"
+    assert paged.incidents() == []
+
+
+@pytest.mark.parametrize("opened", ["webhook", "manual"])
+def test_changing_the_org_default_does_not_move_incidents_already_paging(paged, opened):
+    first, second = email_policy(paged, "first@example.com"), email_policy(paged, "second@example.com")
+    paged.call("PUT", "/v1/org/settings", {"default_escalation_policy_id": first}, roles="[admin]")
+    if opened == "webhook":
+        incident_id = paged.fire("db::down", severity="critical")
+    else:
+        incident_id = paged.call("POST", "/v1/incidents", {"title": "db down", "severity": "critical"}).body[
+            "id"
+        ]
+    assert paged.incident(incident_id)["escalation_policy_id"] == first
+    paged.call("PUT", "/v1/org/settings", {"default_escalation_policy_id": second}, roles="[admin]")
+    walk(paged, 12)
+    assert emailed(paged, incident_id) == ["first@example.com"]
+    later = paged.fire("api::down", severity="critical")
+    paged.sweep()
+    assert emailed(paged, later) == ["second@example.com"]

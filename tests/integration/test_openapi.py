@@ -42,3 +42,80 @@ def test_the_document_is_served_without_a_token(stack):
     answer = stack.invoke("queries", event)
     assert answer.status == 200
     assert answer.body == json.loads(PACKAGED.read_text())
+
+
+def operations(document):
+    return [
+        (method.upper(), path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def test_no_operation_documents_an_answer_no_route_gives():
+    document = json.loads(PACKAGED.read_text())
+    for method, path, operation in operations(document):
+        assert "422" not in operation["responses"], (method, path)
+        if not path.startswith(("/v1/hooks/", "/v2/enqueue")):
+            assert "200" not in operation["responses"] or operation["responses"]["200"]["content"][
+                "application/json"
+            ]["schema"] != {"type": "string"}, (method, path)
+
+
+def test_every_rest_operation_needs_a_jwt_and_documents_its_errors_in_the_error_shape():
+    document = json.loads(PACKAGED.read_text())
+    for method, path, operation in operations(document):
+        if path.startswith(("/v1/hooks/", "/v2/enqueue")) or path == "/v1/openapi.json":
+            continue
+        assert operation["security"] == [{"jwt": []}], (method, path)
+        assert "401" in operation["responses"], (method, path)
+        for status, answer in operation["responses"].items():
+            if int(status) >= 400:
+                schema = answer["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+
+
+def test_answers_name_their_status_and_schema():
+    document = json.loads(PACKAGED.read_text())
+    created = document["paths"]["/v1/incidents"]["post"]["responses"]["201"]
+    assert created["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Incident"}
+    assert document["paths"]["/v1/members/{handle}"]["delete"]["responses"]["204"] == {
+        "description": "No Content"
+    }
+    incident = document["components"]["schemas"]["Incident"]["properties"]
+    assert {"id", "status", "severity", "escalation_policy_id", "version"} <= set(incident)
+    assert not {"org", "owner_slack_webhook", "alerts"} & set(incident)
+    member = document["components"]["schemas"]["Member"]["properties"]
+    assert "has_webhook_secret" in member and "webhook_secret" not in member
+
+
+def test_nullable_only_where_null_is_accepted():
+    schemas = json.loads(PACKAGED.read_text())["components"]["schemas"]
+    role = schemas["MemberPatch"]["properties"]["role"]
+    assert "anyOf" not in role and "default" not in role
+    email = schemas["MemberPatch"]["properties"]["email"]
+    assert {"type": "null"} in email["anyOf"]
+    assert email["description"].startswith("null clears it")
+
+
+def test_the_readme_table_of_answers_is_the_document():
+    document = json.loads(PACKAGED.read_text())
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Answers of each REST route", 1)[1].split("\n\n**", 1)[0]
+    rows = re.findall(
+        r"^\| `([A-Z]+) (/v1/[^`]+)` \| (\d{3})[^|]*\| ([0-9, ]*) \|$", section, flags=re.MULTILINE
+    )
+    documented = {}
+    for path, item in document["paths"].items():
+        if path.startswith(("/v1/hooks/", "/v2/enqueue")) or path == "/v1/openapi.json":
+            continue
+        for method, operation in item.items():
+            codes = sorted(operation["responses"])
+            success = next(code for code in codes if int(code) < 400)
+            errors = [code for code in codes if int(code) >= 400 and code not in ("401", "503")]
+            documented[(method.upper(), path)] = (success, errors)
+    in_readme = {
+        (method, path): (success, [code.strip() for code in errors.split(",") if code.strip()])
+        for method, path, success, errors in rows
+    }
+    assert in_readme == documented

@@ -78,6 +78,7 @@ def ingest_service() -> "IngestService":
         sns,
         integration_store(),
         timer_store(),
+        policy_store(),
     )
 
 
@@ -97,7 +98,7 @@ def sns() -> "SnsVerifier":
 def incident_commands() -> "IncidentCommands":
     from stormwatch.services.incidents import IncidentCommands
 
-    return IncidentCommands(incident_store(), member_store(), clock, sleep)
+    return IncidentCommands(incident_store(), member_store(), policy_store(), clock, sleep)
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,7 @@ from stormwatch.domain.errors import (
     UnsupportedMediaType,
 )
 from stormwatch.domain.models import Caller, Role
-from stormwatch.normalizers import field_path
+from stormwatch.normalizers import field_path, json_syntax_message
 from stormwatch.settings import Settings, get_settings
 
 logger = Logger(child=True)
@@ -56,6 +56,44 @@ ERROR_STATUS: dict[type[DomainError], tuple[HTTPStatus, str]] = {
 }
 
 _ORG_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+# What each error status means on a REST route, for the OpenAPI document.
+ERROR_MEANING: dict[HTTPStatus, str] = {
+    HTTPStatus.BAD_REQUEST: "the request is not valid; the message names the field",
+    HTTPStatus.UNAUTHORIZED: "no valid token (on AWS the JWT authorizer answers this)",
+    HTTPStatus.FORBIDDEN: "the caller's role may not do this",
+    HTTPStatus.NOT_FOUND: "no such item in the caller's org",
+    HTTPStatus.CONFLICT: "the item's state does not allow this, or the Idempotency-Key is in use",
+    HTTPStatus.PRECONDITION_FAILED: "If-Match names another version",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "the body is over the size limit",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "the body is not declared as JSON",
+    HTTPStatus.SERVICE_UNAVAILABLE: "the store is busy: retry after Retry-After seconds",
+}
+# Every REST route can be refused for the token, or asked to retry.
+_ALWAYS = (HTTPStatus.UNAUTHORIZED, HTTPStatus.SERVICE_UNAVAILABLE)
+# Every route with a body is checked for its size, type and encoding before it is read.
+BODY_ERRORS = (
+    HTTPStatus.BAD_REQUEST,
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+)
+
+
+def answers(status: HTTPStatus, schema: str | None, *errors: HTTPStatus) -> dict[int, Any]:
+    """What a REST route answers, for the OpenAPI document: its success (the component schema it returns
+    by name, or None for no body) and the errors it can give, each in the contract's error shape. Plain
+    references, so a handler imports no response model."""
+    success: dict[str, Any] = {"description": status.phrase}
+    if schema is not None:
+        success["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+    documented: dict[int, Any] = {status.value: success}
+    for error in sorted({*errors, *_ALWAYS}):
+        documented[error.value] = {
+            "description": ERROR_MEANING[error],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    return documented
 
 
 def error_body(code: str, message: str, details: Any = None) -> str:
@@ -104,9 +142,18 @@ def _domain_error_handler(status: HTTPStatus, code: str) -> Callable[[DomainErro
 
 
 def _validation_error(error: RequestValidationError) -> Response[str]:
+    problems = error.errors()
+    if problems and problems[0].get("type") == "json_invalid" and isinstance(error.body, str):
+        # The resolver keeps only the offset; the line and column are what an editor shows.
+        decoded = json.JSONDecodeError(problems[0]["ctx"]["error"], error.body, problems[0]["loc"][1])
+        message = json_syntax_message(decoded)
+        details = [
+            {"field": "body", "problem": "not JSON", "line": decoded.lineno, "column": decoded.colno}
+        ]
+        return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", message, details)
     details = [
         {"field": field_path(str(problem["loc"][0]), problem["loc"][1:]), "problem": problem.get("msg", "")}
-        for problem in error.errors()
+        for problem in problems
     ]
     if not details:
         return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", "the request is not valid")
@@ -174,7 +221,13 @@ def guard_request(json_body: bool) -> Callable[[LambdaHandler], LambdaHandler]:
         def guarded(event: dict[str, Any], context: Any) -> dict[str, Any]:
             limit = get_settings().max_body_bytes
             body = event.get("body") or ""
-            size = len(base64.b64decode(body)) if event.get("isBase64Encoded") else len(body.encode())
+            # surrogateescape: a body the front end could not decode arrives with its bad bytes kept.
+            raw = (
+                base64.b64decode(body)
+                if event.get("isBase64Encoded")
+                else body.encode("utf-8", "surrogateescape")
+            )
+            size = len(raw)
             if size > limit:
                 return _raw_error(
                     PayloadTooLarge(
@@ -189,6 +242,15 @@ def guard_request(json_body: bool) -> Callable[[LambdaHandler], LambdaHandler]:
                 return _raw_error(
                     UnsupportedMediaType(
                         f"body: send JSON with Content-Type: application/json, not {declared}"
+                    )
+                )
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return _raw_error(
+                    InvalidInput(
+                        f"body: not valid UTF-8 (byte {error.start}); send JSON encoded as UTF-8",
+                        details=[{"field": "body", "problem": "not valid UTF-8"}],
                     )
                 )
             return handler(event, context)

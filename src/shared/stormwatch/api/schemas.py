@@ -4,6 +4,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from stormwatch.domain.escalation import EscalationPolicy, Level
 from stormwatch.domain.integrations import TEMPLATE_FIELDS
@@ -33,6 +34,35 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _refuse_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("not_null", "may not be null; leave the field out to keep its value")
+    return value
+
+
+def _hide_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+NotNull = BeforeValidator(_refuse_null)
+CLEARS = "null clears it"
+
+
+def kept(**constraints: Any) -> Any:
+    """A patch field that keeps its stored value when left out and has no empty value: null is refused (a
+    400 naming the field), and the document says neither null nor a default."""
+    return Field(default=None, json_schema_extra=_hide_default, **constraints)
+
+
+def cleared(description: str, **constraints: Any) -> Any:
+    """A patch field that null clears; left out, it keeps its stored value."""
+    return Field(default=None, description=f"{CLEARS}: {description}", **constraints)
+
+
+# A label's name is a map key in the stored item: never empty.
+LabelName = Annotated[str, Field(min_length=1, max_length=128)]
+
+
 class CreateIncidentBody(Strict):
     title: str = Field(min_length=1, max_length=1024)
     severity: SeverityInput
@@ -40,7 +70,15 @@ class CreateIncidentBody(Strict):
     service: str | None = Field(default=None, max_length=200)
     environment: str | None = Field(default=None, max_length=200)
     incident_key: str | None = Field(default=None, min_length=1, max_length=1024)
-    labels: dict[str, str] | None = Field(default=None, max_length=64)
+    labels: dict[LabelName, Annotated[str, Field(max_length=1024)]] | None = Field(
+        default=None, max_length=64
+    )
+    escalation_policy_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="a policy of the org; default: the org's default",
+    )
 
     def to_request(self) -> NewIncident:
         return NewIncident(**self.model_dump())
@@ -56,6 +94,7 @@ def _lower(value: Any) -> Any:
 
 
 Handle = Annotated[str, BeforeValidator(_lower), Field(pattern=HANDLE_PATTERN)]
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class SeverityBody(Strict):
@@ -85,19 +124,19 @@ class MemberBody(Strict):
     handle: Handle
     name: str = Field(min_length=1, max_length=200)
     role: Role = Role.RESPONDER
-    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
     slack_webhook: DeliveryUrl | None = None
     webhook_url: DeliveryUrl | None = None
     webhook_secret: str | None = Field(default=None, min_length=16, max_length=256)
 
 
 class MemberPatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    role: Role | None = None
-    email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    slack_webhook: DeliveryUrl | None = None
-    webhook_url: DeliveryUrl | None = None
-    webhook_secret: str | None = Field(default=None, min_length=16, max_length=256)
+    name: Annotated[str, NotNull] = kept(min_length=1, max_length=200)
+    role: Annotated[Role, NotNull] = kept()
+    email: str | None = cleared("no email", max_length=320, pattern=EMAIL_PATTERN)
+    slack_webhook: DeliveryUrl | None = cleared("no Slack messages")
+    webhook_url: DeliveryUrl | None = cleared("no webhook deliveries")
+    webhook_secret: str | None = cleared("webhooks go unsigned", min_length=16, max_length=256)
 
 
 def _key_template(value: str | None) -> str | None:
@@ -113,25 +152,32 @@ def _key_template(value: str | None) -> str | None:
     return value
 
 
-KeyTemplate = Annotated[str, Field(min_length=3, max_length=512), AfterValidator(_key_template)]
+# What `_key_template` checks, for the document (enforced by the validator, which names the unknown field).
+_FIELDS = "|".join(TEMPLATE_FIELDS)
+KEY_TEMPLATE_PATTERN = rf"^[^{{]*(?:\{{(?:{_FIELDS})(?![a-z_])[^{{]*)+$"
+KeyTemplate = Annotated[
+    str,
+    Field(min_length=3, max_length=512, json_schema_extra={"pattern": KEY_TEMPLATE_PATTERN}),
+    AfterValidator(_key_template),
+]
 
 
 class IntegrationSettings(Strict):
-    key_template: KeyTemplate | None = None
+    key_template: KeyTemplate | None = cleared("the source's default key")
     # A name may not be empty: DynamoDB stores no empty map key.
-    severity_map: (
-        dict[Annotated[str, BeforeValidator(_lower), Field(min_length=1, max_length=100)], SeverityInput]
-        | None
-    ) = Field(default=None, max_length=50)
-    default_severity: SeverityInput | None = None
-    auto_resolve: bool | None = None
-    reopen_window_seconds: int | None = Field(default=None, ge=0, le=7 * 24 * 3600)
-    flapping_threshold: int | None = Field(default=None, ge=1, le=100)
-    default_assignee: Handle | None = None
-    escalation_policy_id: str | None = Field(default=None, max_length=64)
-    heartbeat_minutes: int | None = Field(default=None, ge=1, le=10080)
-    insufficient_data: Literal["ignore", "firing", "resolved"] | None = None
-    signing_secret: str | None = Field(default=None, min_length=16, max_length=256)
+    severity_map: Annotated[
+        dict[Annotated[str, BeforeValidator(_lower), Field(min_length=1, max_length=100)], SeverityInput],
+        NotNull,
+    ] = kept(max_length=50, description="{} empties it")
+    default_severity: Annotated[SeverityInput, NotNull] = kept()
+    auto_resolve: Annotated[bool, NotNull] = kept()
+    reopen_window_seconds: int | None = cleared("the server's default window", ge=0, le=7 * 24 * 3600)
+    flapping_threshold: Annotated[int, NotNull] = kept(ge=1, le=100)
+    default_assignee: Handle | None = cleared("new incidents start unassigned")
+    escalation_policy_id: str | None = cleared("the org's default policy", max_length=64)
+    heartbeat_minutes: int | None = cleared("no heartbeat expected", ge=1, le=10080)
+    insufficient_data: Annotated[Literal["ignore", "firing", "resolved"], NotNull] = kept()
+    signing_secret: str | None = cleared("bodies are not signed", min_length=16, max_length=256)
 
 
 class IntegrationBody(IntegrationSettings):
@@ -143,7 +189,7 @@ class IntegrationBody(IntegrationSettings):
 
 
 class IntegrationPatch(IntegrationSettings):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: Annotated[str, NotNull] = kept(min_length=1, max_length=200)
 
 
 def integration_view(integration: Integration, key: str | None = None) -> dict[str, Any]:
@@ -209,16 +255,16 @@ class PolicyBody(Strict):
 
 
 class PolicyPatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    levels: list[Level] | None = Field(default=None, min_length=1, max_length=10)
-    repeat: int | None = Field(default=None, ge=0, le=10)
-    ack_timeout_minutes: int | None = Field(default=None, ge=1, le=10080)
-    owner: Handle | None = None
+    name: Annotated[str, NotNull] = kept(min_length=1, max_length=200)
+    levels: Annotated[list[Level], NotNull] = kept(min_length=1, max_length=10)
+    repeat: Annotated[int, NotNull] = kept(ge=0, le=10)
+    ack_timeout_minutes: int | None = cleared("acknowledgements do not expire", ge=1, le=10080)
+    owner: Handle | None = cleared("a leaving member's incidents become unassigned")
 
 
 class OrgSettingsBody(Strict):
-    default_escalation_policy_id: str | None = Field(default=None, max_length=64)
-    inactivity_days: int | None = Field(default=None, ge=1, le=90)
+    default_escalation_policy_id: str | None = cleared("no default policy", max_length=64)
+    inactivity_days: Annotated[int, NotNull] = kept(ge=1, le=90)
 
 
 def policy_view(policy: EscalationPolicy) -> dict[str, Any]:

@@ -281,6 +281,7 @@ def declare(
     declared: AlertEvent,
     actor: str,
     now: datetime,
+    escalation_policy_id: str | None = None,
 ) -> list[Change]:
     """A person opens an incident by hand. Its key may not have an active incident already; a closed one is
     succeeded (the new incident links back to it), whatever the reopen window."""
@@ -290,7 +291,8 @@ def declare(
             details={"incident_id": stored.id, "status": stored.status.value},
         )
     generation = stored.generation + 1 if stored is not None else 1
-    created = created_event(declared, actor, now, stored.id if stored is not None else None)
+    previous_id = stored.id if stored is not None else None
+    created = created_event(declared, actor, now, previous_id, escalation_policy_id)
     incident = apply(None, created, org, incident_id(key_hash, generation))
     if stored is None:
         return [Change(None, incident, [created])]

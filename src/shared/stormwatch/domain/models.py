@@ -225,6 +225,7 @@ class NewIncident:
     environment: str | None = None
     incident_key: str | None = None
     labels: dict[str, str] | None = None
+    escalation_policy_id: str | None = None
 
 
 class TimelineEvent(BaseModel):

@@ -37,16 +37,23 @@ from stormwatch.services.cascade import with_children_resolved
 from stormwatch.services.retry import retrying
 from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.members import MemberStore
+from stormwatch.store.policies import PolicyStore
 
 Decision = Callable[[Incident, datetime], Change]
 
 
 class IncidentCommands:
     def __init__(
-        self, incidents: IncidentStore, members: MemberStore, clock: Clock, sleep: Callable[[float], None]
+        self,
+        incidents: IncidentStore,
+        members: MemberStore,
+        policies: PolicyStore,
+        clock: Clock,
+        sleep: Callable[[float], None],
     ) -> None:
         self._incidents = incidents
         self._members = members
+        self._policies = policies
         self._clock = clock
         self._sleep = sleep
 
@@ -65,11 +72,16 @@ class IncidentCommands:
             labels=request.labels or {},
         )
         hashed_key = key_hash(caller.org, key)
+        # The incident's policy is fixed now: the one named (it must be the org's), else the org's default.
+        if request.escalation_policy_id is not None:
+            policy_id: str | None = self._policies.get(caller.org, request.escalation_policy_id).id
+        else:
+            policy_id = self._policies.settings(caller.org).default_escalation_policy_id
 
         def attempt() -> Incident:
             now = self._clock.now()
             stored = self._incidents.current(caller.org, hashed_key)
-            changes = declare(caller.org, hashed_key, stored, declared, caller.actor, now)
+            changes = declare(caller.org, hashed_key, stored, declared, caller.actor, now, policy_id)
             self._incidents.commit(changes)
             return changes[-1].after
 
@@ -165,7 +177,7 @@ class IncidentCommands:
             other = self._incidents.get(caller.org, other_id, consistent=True)
             changes = link(incident, other, link_type, resolve_with_parent, caller.actor, now)
             self._incidents.commit(changes)
-            return changes[0].after
+            return next(change.after for change in changes if change.after.id == incident.id)
 
         return retrying(attempt, self._sleep, f"incident {incident_id}")
 

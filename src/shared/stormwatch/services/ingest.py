@@ -14,7 +14,7 @@ skipped rather than counted twice.
 
 import hashlib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,7 @@ from stormwatch.services.webhook_auth import WebhookAuthenticator
 from stormwatch.store.incidents import DeliveryMarker, DuplicateDelivery, IncidentStore
 from stormwatch.store.integrations import IntegrationStore
 from stormwatch.store.keys import IntegrationKeys
+from stormwatch.store.policies import PolicyStore
 from stormwatch.store.timers import Claim, TimerStore, timer_item
 
 if TYPE_CHECKING:
@@ -91,8 +92,10 @@ class IngestService:
         sns: "Callable[[], SnsVerifier]",
         integrations: IntegrationStore,
         timers: TimerStore,
+        policies: PolicyStore,
     ) -> None:
         self._authenticator = authenticator
+        self._policies = policies
         self._incidents = incidents
         self._integrations = integrations
         self._timers = timers
@@ -277,6 +280,14 @@ class IngestService:
             else:
                 stored = self._incidents.current(org, hashed_key)
             outcome = correlate(org, hashed_key, stored, batch, now, policy)
+            if policy.escalation_policy_id is None and any(
+                change.before is None for change in outcome.changes
+            ):
+                # A new incident keeps the org's default policy of this moment (read only when one opens).
+                default = self._policies.settings(org).default_escalation_policy_id
+                if default is not None:
+                    opening = replace(policy, escalation_policy_id=default)
+                    outcome = correlate(org, hashed_key, stored, batch, now, opening)
             if outcome.changes:
                 changes = with_children_resolved(self._incidents, outcome.changes, now)
                 self._incidents.commit(changes, _assignment_notices(changes, now), marker=marker)

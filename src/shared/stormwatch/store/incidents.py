@@ -1,10 +1,13 @@
 """Incidents in DynamoDB: snapshots, alert details and timeline events of one key in one partition."""
 
+import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from botocore.parsers import ResponseParserError
 
 from stormwatch.clock import iso
 from stormwatch.domain.errors import ConcurrentModification, InvalidInput, NotFound
@@ -30,6 +33,13 @@ from stormwatch.store.keys import (
 from stormwatch.store.listing import list_page
 from stormwatch.store.table import ConditionFailed, query_all, translated_errors
 from stormwatch.store.timers import Claim, incident_timer_writes, write_operation
+
+logger = logging.getLogger(__name__)
+Raw = TypeVar("Raw")
+Read = TypeVar("Read")
+# What reading a stored item can fail with when the item is not what this code writes (botocore cannot
+# parse the response holding it, or the model refuses it). A list leaves such an item out, logged.
+UNREADABLE = (ResponseParserError, AttributeError, TypeError, KeyError, ValueError)
 
 _INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
 _STORAGE_ONLY = (
@@ -466,8 +476,8 @@ class IncidentStore:
             request["ExclusiveStartKey"] = encode_item({"pk": partition, "sk": position})
         with translated_errors():
             response = self._client.query(**request)
-        items = [decode_item(raw) for raw in response.get("Items", [])]
-        events = [TimelineEvent.model_validate(_strip(item)) for item in items]
+        items = response.get("Items", [])
+        events = _readable(items, lambda raw: TimelineEvent.model_validate(_strip(decode_item(raw))))
         last = response.get("LastEvaluatedKey")
         return events, decode_item(last)["sk"] if last and items else None
 
@@ -524,14 +534,24 @@ class IncidentStore:
         found: dict[tuple[str, str], Incident] = {}
         pending: dict[str, Any] = {self._table: {"Keys": keys}}
         while pending:
-            with translated_errors():
-                response = self._client.batch_get_item(RequestItems=pending)
-            for raw in response.get("Responses", {}).get(self._table, []):
-                item = decode_item(raw)
-                found[(item["pk"], item["sk"])] = self._incident(item)
+            try:
+                with translated_errors():
+                    response = self._client.batch_get_item(RequestItems=pending)
+            except UNREADABLE:
+                # One item botocore cannot parse fails the whole response: read these one at a time, so
+                # only that item is left out.
+                found.update(_by_key(_readable(pending[self._table]["Keys"], self._get_item)))
+                break
+            raws = response.get("Responses", {}).get(self._table, [])
+            found.update(_by_key(_readable(raws, lambda raw: self._incident(decode_item(raw)))))
             pending = response.get("UnprocessedKeys") or {}
         ordered = (found.get((key["pk"]["S"], key["sk"]["S"])) for key in keys)
         return [incident for incident in ordered if incident is not None]
+
+    def _get_item(self, key: dict[str, Any]) -> Incident:
+        with translated_errors():
+            response = self._client.get_item(TableName=self._table, Key=key)
+        return self._incident(decode_item(response["Item"]))
 
     def _prefix_request(self, partition: str, prefix: str, newest_first: bool = False) -> dict[str, Any]:
         """A Query for the items of one partition whose sort key starts with `prefix`."""
@@ -633,3 +653,25 @@ def snapshot_change(old_image: dict[str, Any] | None, new_image: dict[str, Any])
 
 def _strip(item: Item) -> Item:
     return {key: value for key, value in item.items() if key not in _STORAGE_ONLY}
+
+
+def _readable(raws: Sequence[Raw], read: Callable[[Raw], Read]) -> list[Read]:
+    """What `read` makes of each item, leaving out (and logging) the items it cannot read."""
+    results: list[Read] = []
+    for raw in raws:
+        try:
+            results.append(read(raw))
+        except UNREADABLE:
+            logger.exception("left out a stored item that cannot be read: %s", _key_of(raw))
+    return results
+
+
+def _by_key(incidents: list[Incident]) -> dict[tuple[str, str], Incident]:
+    return {(IncidentKeys.of(i)["pk"], IncidentKeys.of(i)["sk"]): i for i in incidents}
+
+
+def _key_of(raw: Any) -> str:
+    try:
+        return f"{raw['pk']['S']} / {raw['sk']['S']}"
+    except (KeyError, TypeError):
+        return "(no key)"

@@ -7,7 +7,14 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from stormwatch.api.http import create_router, current_caller, expected_version, json_response
+from stormwatch.api.http import (
+    BODY_ERRORS,
+    answers,
+    create_router,
+    current_caller,
+    expected_version,
+    json_response,
+)
 from stormwatch.api.idempotency import idempotent
 from stormwatch.api.schemas import (
     AssignmentBody,
@@ -22,9 +29,27 @@ from stormwatch.api.schemas import (
 from stormwatch.wiring import incident_commands
 
 router = create_router()
+# A command on one incident: its body, its role, the incident, its state, and If-Match.
+INCIDENT_COMMAND = (
+    *BODY_ERRORS,
+    HTTPStatus.FORBIDDEN,
+    HTTPStatus.NOT_FOUND,
+    HTTPStatus.CONFLICT,
+    HTTPStatus.PRECONDITION_FAILED,
+)
 
 
-@router.post("/v1/incidents")
+@router.post(
+    "/v1/incidents",
+    responses=answers(
+        HTTPStatus.CREATED,
+        "Incident",
+        *BODY_ERRORS,
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+    ),
+)
 def open_incident(body: Annotated[CreateIncidentBody, Body()]) -> Response[str]:
     caller = current_caller(router)
     return idempotent(
@@ -34,7 +59,9 @@ def open_incident(body: Annotated[CreateIncidentBody, Body()]) -> Response[str]:
     )
 
 
-@router.post("/v1/incidents/<incident_id>/status")
+@router.post(
+    "/v1/incidents/<incident_id>/status", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
+)
 def change_status(incident_id: str, body: Annotated[StatusChangeBody, Body()]) -> Response[str]:
     caller, version = current_caller(router), expected_version(router)
     return idempotent(
@@ -49,7 +76,9 @@ def change_status(incident_id: str, body: Annotated[StatusChangeBody, Body()]) -
     )
 
 
-@router.post("/v1/incidents/<incident_id>/severity")
+@router.post(
+    "/v1/incidents/<incident_id>/severity", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
+)
 def change_severity(incident_id: str, body: Annotated[SeverityBody, Body()]) -> Response[str]:
     caller, version = current_caller(router), expected_version(router)
     return idempotent(
@@ -64,7 +93,9 @@ def change_severity(incident_id: str, body: Annotated[SeverityBody, Body()]) -> 
     )
 
 
-@router.post("/v1/incidents/<incident_id>/assignment")
+@router.post(
+    "/v1/incidents/<incident_id>/assignment", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
+)
 def change_assignment(incident_id: str, body: Annotated[AssignmentBody, Body()]) -> Response[str]:
     caller, version = current_caller(router), expected_version(router)
     return idempotent(
@@ -77,7 +108,9 @@ def change_assignment(incident_id: str, body: Annotated[AssignmentBody, Body()])
     )
 
 
-@router.post("/v1/incidents/<incident_id>/silence")
+@router.post(
+    "/v1/incidents/<incident_id>/silence", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
+)
 def silence_incident(incident_id: str, body: Annotated[SilenceBody, Body()]) -> Response[str]:
     caller, version = current_caller(router), expected_version(router)
     return idempotent(
@@ -90,13 +123,26 @@ def silence_incident(incident_id: str, body: Annotated[SilenceBody, Body()]) -> 
     )
 
 
-@router.delete("/v1/incidents/<incident_id>/silence")
+@router.delete(
+    "/v1/incidents/<incident_id>/silence",
+    responses=answers(
+        HTTPStatus.OK,
+        "Incident",
+        HTTPStatus.BAD_REQUEST,
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.PRECONDITION_FAILED,
+    ),
+)
 def end_silence(incident_id: str) -> Response[str]:
     incident = incident_commands().unsilence(current_caller(router), incident_id, expected_version(router))
     return json_response(HTTPStatus.OK, incident_view(incident))
 
 
-@router.post("/v1/incidents/<incident_id>/links")
+@router.post(
+    "/v1/incidents/<incident_id>/links", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
+)
 def link_incident(incident_id: str, body: Annotated[LinkBody, Body()]) -> Response[str]:
     caller, version = current_caller(router), expected_version(router)
     return idempotent(
@@ -113,7 +159,17 @@ def link_incident(incident_id: str, body: Annotated[LinkBody, Body()]) -> Respon
     )
 
 
-@router.post("/v1/incidents/<incident_id>/comments")
+@router.post(
+    "/v1/incidents/<incident_id>/comments",
+    responses=answers(
+        HTTPStatus.CREATED,
+        "TimelineEvent",
+        *BODY_ERRORS,
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+    ),
+)
 def add_comment(incident_id: str, body: Annotated[CommentBody, Body()]) -> Response[str]:
     caller = current_caller(router)
     return idempotent(
@@ -123,13 +179,28 @@ def add_comment(incident_id: str, body: Annotated[CommentBody, Body()]) -> Respo
     )
 
 
-@router.patch("/v1/incidents/<incident_id>/comments/<comment_id>")
+@router.patch(
+    "/v1/incidents/<incident_id>/comments/<comment_id>",
+    responses=answers(
+        HTTPStatus.OK,
+        "TimelineEvent",
+        *BODY_ERRORS,
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+    ),
+)
 def edit_comment(incident_id: str, comment_id: str, body: Annotated[CommentBody, Body()]) -> Response[str]:
     event = incident_commands().edit_comment(current_caller(router), incident_id, comment_id, body.body)
     return json_response(HTTPStatus.OK, event)
 
 
-@router.delete("/v1/incidents/<incident_id>/comments/<comment_id>")
+@router.delete(
+    "/v1/incidents/<incident_id>/comments/<comment_id>",
+    responses=answers(
+        HTTPStatus.OK, "TimelineEvent", HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT
+    ),
+)
 def delete_comment(incident_id: str, comment_id: str) -> Response[str]:
     return json_response(
         HTTPStatus.OK, incident_commands().delete_comment(current_caller(router), incident_id, comment_id)

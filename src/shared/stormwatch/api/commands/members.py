@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from stormwatch.api.http import create_router, current_caller, json_response
+from stormwatch.api.http import BODY_ERRORS, answers, create_router, current_caller, json_response
 from stormwatch.api.idempotency import idempotent
 from stormwatch.api.schemas import (
     MemberBody,
@@ -18,7 +18,10 @@ from stormwatch.wiring import member_admin
 router = create_router()
 
 
-@router.post("/v1/members")
+@router.post(
+    "/v1/members",
+    responses=answers(HTTPStatus.CREATED, "Member", *BODY_ERRORS, HTTPStatus.FORBIDDEN, HTTPStatus.CONFLICT),
+)
 def create_member(body: Annotated[MemberBody, Body()]) -> Response[str]:
     caller = current_caller(router)
     return idempotent(
@@ -28,7 +31,12 @@ def create_member(body: Annotated[MemberBody, Body()]) -> Response[str]:
     )
 
 
-@router.patch("/v1/members/<handle>")
+@router.patch(
+    "/v1/members/<handle>",
+    responses=answers(
+        HTTPStatus.OK, "Member", *BODY_ERRORS, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT
+    ),
+)
 def update_member(handle: str, body: Annotated[MemberPatch, Body()]) -> Response[str]:
     fields: dict[str, Any] = body.model_dump(exclude_unset=True)
     return json_response(
@@ -36,7 +44,12 @@ def update_member(handle: str, body: Annotated[MemberPatch, Body()]) -> Response
     )
 
 
-@router.delete("/v1/members/<handle>")
+@router.delete(
+    "/v1/members/<handle>",
+    responses=answers(
+        HTTPStatus.NO_CONTENT, None, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT
+    ),
+)
 def remove_member(handle: str) -> Response[str]:
     member_admin().remove(current_caller(router), handle.lower())
     return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")

@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from stormwatch.api.http import create_router, current_caller, json_response
+from stormwatch.api.http import BODY_ERRORS, answers, create_router, current_caller, json_response
 from stormwatch.api.idempotency import idempotent
 from stormwatch.api.schemas import (
     OrgSettingsBody,
@@ -19,7 +19,12 @@ from stormwatch.wiring import policy_admin
 router = create_router()
 
 
-@router.post("/v1/escalation-policies")
+@router.post(
+    "/v1/escalation-policies",
+    responses=answers(
+        HTTPStatus.CREATED, "EscalationPolicy", *BODY_ERRORS, HTTPStatus.FORBIDDEN, HTTPStatus.CONFLICT
+    ),
+)
 def create_policy(body: Annotated[PolicyBody, Body()]) -> Response[str]:
     caller = current_caller(router)
     return idempotent(
@@ -32,7 +37,17 @@ def create_policy(body: Annotated[PolicyBody, Body()]) -> Response[str]:
     )
 
 
-@router.patch("/v1/escalation-policies/<policy_id>")
+@router.patch(
+    "/v1/escalation-policies/<policy_id>",
+    responses=answers(
+        HTTPStatus.OK,
+        "EscalationPolicy",
+        *BODY_ERRORS,
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+    ),
+)
 def update_policy(policy_id: str, body: Annotated[PolicyPatch, Body()]) -> Response[str]:
     fields = body.model_dump(mode="json", exclude_unset=True)
     return json_response(
@@ -40,13 +55,19 @@ def update_policy(policy_id: str, body: Annotated[PolicyPatch, Body()]) -> Respo
     )
 
 
-@router.delete("/v1/escalation-policies/<policy_id>")
+@router.delete(
+    "/v1/escalation-policies/<policy_id>",
+    responses=answers(HTTPStatus.NO_CONTENT, None, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
 def delete_policy(policy_id: str) -> Response[str]:
     policy_admin().delete(current_caller(router), policy_id)
     return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")
 
 
-@router.put("/v1/org/settings")
+@router.put(
+    "/v1/org/settings",
+    responses=answers(HTTPStatus.OK, "OrgSettings", *BODY_ERRORS, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
 def update_org_settings(body: Annotated[OrgSettingsBody, Body()]) -> Response[str]:
     fields = body.model_dump(mode="json", exclude_unset=True)
     settings = policy_admin().update_settings(current_caller(router), fields)

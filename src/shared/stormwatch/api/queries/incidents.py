@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime
 
-from stormwatch.api.http import create_router, current_caller, json_response
+from stormwatch.api.http import answers, create_router, current_caller, json_response
 from stormwatch.api.schemas import (
     detail_view,
     event_view,
@@ -20,7 +20,10 @@ from stormwatch.wiring import incident_queries
 router = create_router()
 
 
-@router.get("/v1/incidents")
+@router.get(
+    "/v1/incidents",
+    responses=answers(HTTPStatus.OK, "IncidentList", HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN),
+)
 def list_incidents(
     status: Annotated[list[Status] | None, Query(description="one or more, comma-separated")] = None,
     severity: Annotated[list[Severity] | None, Query(description="one or more, comma-separated")] = None,
@@ -55,14 +58,22 @@ def list_incidents(
     )
 
 
-@router.get("/v1/incidents/<incident_id>")
+@router.get(
+    "/v1/incidents/<incident_id>",
+    responses=answers(HTTPStatus.OK, "IncidentDetail", HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
 def get_incident(incident_id: str) -> Response[str]:
     return json_response(
         HTTPStatus.OK, detail_view(incident_queries().detail(current_caller(router), incident_id))
     )
 
 
-@router.get("/v1/incidents/<incident_id>/timeline")
+@router.get(
+    "/v1/incidents/<incident_id>/timeline",
+    responses=answers(
+        HTTPStatus.OK, "TimelineEventList", HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND
+    ),
+)
 def get_timeline(
     incident_id: str,
     order: Annotated[Literal["oldest", "newest"], Query()] = "oldest",
