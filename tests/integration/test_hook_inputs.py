@@ -306,3 +306,13 @@ def test_an_anomaly_band_alarm_fires_and_an_aws_health_event_is_refused_naming_t
     answer = stack.hook("cloudwatch_alarm", body=signed)
     assert answer.status == 400
     assert answer.body["error"]["message"].startswith("body.Message.AlarmName")
+
+
+def test_a_heartbeat_ignores_its_body_whatever_the_bytes(stack):
+    event = load_event("ingest/heartbeat.json")
+    event["body"] = base64.b64encode(b"\xff\xfe not even text").decode()
+    event["isBase64Encoded"] = True
+    event["headers"]["authorization"] = f"Bearer {stack.keys[('acme', 'generic')]}"
+    answer = stack.invoke("ingest", event)
+    assert answer.status == 400
+    assert answer.body["error"]["message"].endswith("set its heartbeat_minutes first")
