@@ -201,3 +201,9 @@ def test_a_label_with_an_empty_name_is_400_and_nothing_is_opened(stack):
     assert answer.status == 400, answer.body
     assert answer.body["error"]["message"].startswith("body.labels")
     assert stack.incidents() == []
+
+
+def test_a_text_body_holding_lone_surrogates_is_400(stack):
+    answer = stack.call("POST", "/v1/incidents", '{"title": "\udc80\ud800", "severity": "high"}')
+    assert answer.status == 400, answer.body
+    assert "UTF-8" in answer.body["error"]["message"]

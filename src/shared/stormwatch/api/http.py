@@ -221,11 +221,12 @@ def guard_request(json_body: bool) -> Callable[[LambdaHandler], LambdaHandler]:
         def guarded(event: dict[str, Any], context: Any) -> dict[str, Any]:
             limit = get_settings().max_body_bytes
             body = event.get("body") or ""
-            # surrogateescape: a body the front end could not decode arrives with its bad bytes kept.
+            # surrogatepass: a text body holding lone surrogates (bytes a front end could not decode)
+            # encodes to bytes that are not UTF-8, and is refused below rather than failing here.
             raw = (
                 base64.b64decode(body)
                 if event.get("isBase64Encoded")
-                else body.encode("utf-8", "surrogateescape")
+                else body.encode("utf-8", "surrogatepass")
             )
             size = len(raw)
             if size > limit:
