@@ -67,7 +67,9 @@ def test_malformed_json_names_line_and_column_as_webhooks_do(stack):
     assert answer.body["error"]["message"] == (
         "body: not valid JSON: Expecting ',' delimiter at line 2, column 2"
     )
-    assert answer.body["error"]["details"] == [{"field": "body", "problem": "not JSON", "line": 2, "column": 2}]
+    assert answer.body["error"]["details"] == [
+        {"field": "body", "problem": "not JSON", "line": 2, "column": 2}
+    ]
 
 
 def member(stack, **fields):
