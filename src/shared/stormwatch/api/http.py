@@ -33,7 +33,7 @@ from stormwatch.domain.errors import (
     UnsupportedMediaType,
 )
 from stormwatch.domain.models import Caller, Role
-from stormwatch.normalizers import field_path, json_syntax_message
+from stormwatch.normalizers import body_text, field_path, json_syntax_message
 from stormwatch.settings import Settings, get_settings
 
 logger = Logger(child=True)
@@ -214,20 +214,15 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 def guard_request(json_body: bool) -> Callable[[LambdaHandler], LambdaHandler]:
     """Checks made on the raw event, before routing and request validation parse anything: a body over the
     limit is 413; with `json_body`, a body declared as something other than JSON is 415 (a form-encoded
-    body would otherwise be parsed as a form and fail validation confusingly)."""
+    body would otherwise be parsed as a form and fail validation confusingly) and one that is not UTF-8
+    is 400."""
 
     def decorate(handler: LambdaHandler) -> LambdaHandler:
         @wraps(handler)
         def guarded(event: dict[str, Any], context: Any) -> dict[str, Any]:
             limit = get_settings().max_body_bytes
             body = event.get("body") or ""
-            # surrogatepass: a text body holding lone surrogates (bytes a front end could not decode)
-            # encodes to bytes that are not UTF-8, and is refused below rather than failing here.
-            raw = (
-                base64.b64decode(body)
-                if event.get("isBase64Encoded")
-                else body.encode("utf-8", "surrogatepass")
-            )
+            raw = raw_body(event)
             size = len(raw)
             if size > limit:
                 return _raw_error(
@@ -245,15 +240,12 @@ def guard_request(json_body: bool) -> Callable[[LambdaHandler], LambdaHandler]:
                         f"body: send JSON with Content-Type: application/json, not {declared}"
                     )
                 )
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as error:
-                return _raw_error(
-                    InvalidInput(
-                        f"body: not valid UTF-8 (byte {error.start}); send JSON encoded as UTF-8",
-                        details=[{"field": "body", "problem": "not valid UTF-8"}],
-                    )
-                )
+            if json_body:
+                # Webhooks decode their bodies after the key check, so a wrong key is 401 whatever it sent.
+                try:
+                    body_text(raw)
+                except InvalidInput as error:
+                    return _raw_error(error)
             return handler(event, context)
 
         return guarded
@@ -265,7 +257,9 @@ def raw_body(event: dict[str, Any]) -> bytes:
     """The body's bytes as they arrived. powertools' `decoded_body` decodes them as UTF-8 and raises on
     anything else; callers decode them themselves, answering 400 for what is not UTF-8."""
     body = event.get("body") or ""
-    return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    # surrogatepass: a text body holding lone surrogates (bytes a front end could not decode) encodes to
+    # bytes that are not UTF-8, and is refused as such rather than failing here.
+    return base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8", "surrogatepass")
 
 
 def _raw_error(error: DomainError) -> dict[str, Any]:
