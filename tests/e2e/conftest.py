@@ -24,8 +24,11 @@ class HttpAnswer:
 
 
 class LocalStack:
-    def __init__(self, credentials: dict[str, Any], credentials_file: Path) -> None:
+    def __init__(
+        self, credentials: dict[str, Any], credentials_file: Path, process: subprocess.Popen[str]
+    ) -> None:
         self.url = credentials["api_url"]
+        self.process = process
         self.credentials = credentials
         self.credentials_file = credentials_file
 
@@ -76,35 +79,38 @@ class LocalStack:
 def start_stack(directory: Path, *extra: str) -> Iterator[LocalStack]:
     credentials_file = directory / "credentials.json"
     environment = {name: value for name, value in os.environ.items() if not name.startswith("STORMWATCH_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stormwatch.local.cli",
-            "dev",
-            "--port",
-            "0",
-            "--credentials-file",
-            str(credentials_file),
-            *extra,
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    # The stack's output goes to a file: a pipe that nobody reads fills up (64 KB) and then blocks every
+    # process of the stack that writes to it, its Lambda containers included.
+    log = directory / "stack.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "stormwatch.local.cli",
+                "dev",
+                "--port",
+                "0",
+                "--credentials-file",
+                str(credentials_file),
+                *extra,
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while not credentials_file.exists():
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"stormwatch dev did not start:\n{output}")
+                pytest.fail(f"stormwatch dev did not start:\n{log.read_text()}")
             time.sleep(0.1)
         credentials = json.loads(credentials_file.read_text())
         with urllib.request.urlopen(credentials["api_url"] + "/health", timeout=10) as response:
             assert response.status == 200
-        yield LocalStack(credentials, credentials_file)
+        yield LocalStack(credentials, credentials_file, process)
     finally:
         process.terminate()
         process.wait(timeout=15)
