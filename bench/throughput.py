@@ -47,8 +47,16 @@ class Stack:
         }
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "stormwatch.local.cli", "dev", "--port", "0"]
-                + ["--credentials-file", str(credentials_file)],
+                [
+                    sys.executable,
+                    "-m",
+                    "stormwatch.local.cli",
+                    "dev",
+                    "--port",
+                    "0",
+                    "--credentials-file",
+                    str(credentials_file),
+                ],
                 cwd=ROOT,
                 env=environment,
                 stdout=log,
@@ -200,9 +208,8 @@ def main() -> None:
             for size in args.sizes:
                 seed(stack, size)
                 stack.wait_quiet()
-                print(
-                    f"300-alert Alertmanager body on {size:,} incidents: {alertmanager_latency(stack, size) * 1000:.0f} ms"
-                )
+                latency = alertmanager_latency(stack, size)
+                print(f"300-alert Alertmanager body on {size:,} incidents: {latency * 1000:.0f} ms")
         finally:
             print(f"the stack stopped {stack.stop():.1f} s after SIGTERM")
 
