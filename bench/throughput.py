@@ -158,17 +158,20 @@ def seed(stack: Stack, total: int) -> None:
         item
         for page in client.get_paginator("scan").paginate(TableName=table)
         for item in page["Items"]
-        if item["sk"]["S"] == "SNAPSHOT" and item["pk"]["S"].startswith("ORG#")
+        if item["sk"]["S"] == "CUR" and item["pk"]["S"].startswith("ORG#")
     ]
     model = snapshots[0]
     partition = client.query(
         TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": model["pk"]}
     )["Items"]
-    template = json.dumps([item for item in partition if not item["sk"]["S"].startswith(("OUTBOX", "TIMER"))])
-    incident_id = model["pk"]["S"].rsplit("#", 1)[1]
+    # Its snapshot and timeline, not its timers or outbox: clones must not page anyone.
+    template = json.dumps(
+        [item for item in partition if "#TIMER#" not in item["sk"]["S"] and "OUTBOX" not in item["sk"]["S"]]
+    )
+    key_hash = model["pk"]["S"].rsplit("#", 1)[1]
     items: list[dict[str, Any]] = []
     for number in range(len(snapshots), total):
-        items += json.loads(template.replace(incident_id, f"{incident_id[:-8]}{number:08d}"))
+        items += json.loads(template.replace(key_hash, f"{key_hash[:-8]}{number:08d}"))
     for start in range(0, len(items), 25):
         client.batch_write_item(
             RequestItems={table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
