@@ -8,26 +8,18 @@ then times each request kind (median of its repeats, in ms): a transaction of tw
 whose condition fails, an UpdateItem, a GetItem, a Query of one partition and a Query of the timer index.
 """
 
-import os
 import resource
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import botocore.session
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    }
-)
+import _environment  # fake credentials: nothing can reach AWS
+
+ROOT = _environment.ROOT
 
 from stormwatch.local.cli import create_table  # noqa: E402
 from stormwatch.local.dynamodb import LocalDynamoDB  # noqa: E402

@@ -16,7 +16,6 @@ The stack's output goes to a log file, printed if anything fails.
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -29,39 +28,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import botocore.session
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.payloads import alertmanager_body  # noqa: E402
 from tests.support.processes import ProcessFigures, tree_figures  # noqa: E402
+from tests.support.stack import launch, stack_dynamodb  # noqa: E402
 
 
 class Stack:
     def __init__(self, directory: Path) -> None:
         credentials_file = directory / "credentials.json"
         self.log = directory / "stack.log"
-        environment = {
-            name: value for name, value in os.environ.items() if not name.startswith("STORMWATCH_")
-        }
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "stormwatch.local.cli",
-                    "dev",
-                    "--port",
-                    "0",
-                    "--credentials-file",
-                    str(credentials_file),
-                ],
-                cwd=ROOT,
-                env=environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
+        self.process = launch(directory)
         deadline = time.monotonic() + 120
         while not credentials_file.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -146,13 +125,7 @@ def storm(stack: Stack, name: str, senders: int, count: int, body: Callable[[int
 
 def seed(stack: Stack, total: int) -> None:
     """Clone the items of one real incident's partition until the table holds `total` incidents."""
-    client: Any = botocore.session.get_session().create_client(
-        "dynamodb",
-        region_name="us-east-1",
-        endpoint_url=stack.credentials["dynamodb_endpoint"],
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
+    client = stack_dynamodb(stack.credentials)
     table = stack.credentials["table_name"]
     snapshots = [
         item

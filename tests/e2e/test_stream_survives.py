@@ -7,12 +7,12 @@ import json
 import uuid
 from typing import Any
 
-import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 
 from tests.e2e.conftest import LocalStack
 from tests.support.receiver import receiver
+from tests.support.stack import stack_dynamodb
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -21,13 +21,7 @@ pytestmark = pytest.mark.e2e
 def fail_a_transaction(local_stack: LocalStack) -> None:
     """A TransactWriteItems on the stack's table whose second operation fails its condition: the first one
     (a put) is applied, then undone."""
-    client: Any = botocore.session.get_session().create_client(
-        "dynamodb",
-        region_name="us-east-1",
-        endpoint_url=local_stack.credentials["dynamodb_endpoint"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    client = stack_dynamodb(local_stack.credentials)
     table = local_stack.credentials["table_name"]
     probe = f"E2E#{uuid.uuid4().hex}"
     with pytest.raises(ClientError) as refused:
