@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/queries.py
 	$(BIN)/python bench/sweeps.py 100 10000
 	$(BIN)/python bench/storm.py
+	$(BIN)/python bench/local_dynamodb.py
 	$(BIN)/python bench/throughput.py
 
 clean:

@@ -1,7 +1,6 @@
 """Starts `stormwatch dev` as a user would (a separate process, on a free port) and talks HTTP to it."""
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.support.paths import ROOT
+from tests.support.stack import launch
 
 
 @dataclass
@@ -24,8 +24,11 @@ class HttpAnswer:
 
 
 class LocalStack:
-    def __init__(self, credentials: dict[str, Any], credentials_file: Path) -> None:
+    def __init__(
+        self, credentials: dict[str, Any], credentials_file: Path, process: subprocess.Popen[bytes]
+    ) -> None:
         self.url = credentials["api_url"]
+        self.process = process
         self.credentials = credentials
         self.credentials_file = credentials_file
 
@@ -75,36 +78,17 @@ class LocalStack:
 
 def start_stack(directory: Path, *extra: str) -> Iterator[LocalStack]:
     credentials_file = directory / "credentials.json"
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("STORMWATCH_")}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stormwatch.local.cli",
-            "dev",
-            "--port",
-            "0",
-            "--credentials-file",
-            str(credentials_file),
-            *extra,
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = launch(directory, *extra)
     try:
         deadline = time.monotonic() + 60
         while not credentials_file.exists():
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"stormwatch dev did not start:\n{output}")
+                pytest.fail(f"stormwatch dev did not start:\n{(directory / 'stack.log').read_text()}")
             time.sleep(0.1)
         credentials = json.loads(credentials_file.read_text())
         with urllib.request.urlopen(credentials["api_url"] + "/health", timeout=10) as response:
             assert response.status == 200
-        yield LocalStack(credentials, credentials_file)
+        yield LocalStack(credentials, credentials_file, process)
     finally:
         process.terminate()
         process.wait(timeout=15)

@@ -1,8 +1,10 @@
-"""DynamoDB for the local stack: moto's server, one request at a time.
+"""DynamoDB for the local stack: moto's server with the local engine (stormwatch.local.dynamodb_engine:
+transactions that copy only what they touch, a stream kept 24 hours), one request at a time.
 
-moto applies a request in several steps (a transaction deep-copies the table and restores it on failure),
-so two requests interleaved by threads can lose each other's writes. DynamoDB applies each request
-atomically; serializing requests gives the local stack the same guarantee the code relies on in AWS.
+moto applies a request in several steps (a transaction writes item after item and puts back what it
+touched on failure), so two requests interleaved by threads can lose each other's writes. DynamoDB applies
+each request atomically; serializing requests gives the local stack the same guarantee the code relies on
+in AWS.
 """
 
 import logging
@@ -12,6 +14,8 @@ from typing import Any
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from stormwatch.local import dynamodb_engine
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -30,6 +34,7 @@ def serialized(app: WsgiApp) -> WsgiApp:
 class LocalDynamoDB:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        dynamodb_engine.install()
         app = serialized(DomainDispatcherApplication(create_backend_app))
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-dynamodb", daemon=True)

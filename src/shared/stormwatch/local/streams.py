@@ -1,7 +1,14 @@
 """The table's stream, delivered locally as Lambda's event source mapping delivers it on AWS: records read
 from the embedded DynamoDB's stream, filtered by each function's patterns from template.yaml, in batches,
 a batch's reported failures retried from the first failed record, and a record that keeps failing set
-aside (on AWS: the dead-letter queue) after the function's retry attempts."""
+aside (on AWS: the dead-letter queue) after the function's retry attempts.
+
+The pump's place in a shard is the sequence number of the last record it read, never a shard iterator kept
+between polls: each poll asks for an iterator after that record, so the pump reads the stream the table
+has now, whatever replaced its storage since (moto, before the local engine, put back a copy of the table,
+stream included, after each failed transaction, and an iterator kept from before read the discarded copy
+from then on). A new stream (the table's stream ARN changed) is read from its oldest record, and records
+trimmed before the pump read them are reported; both are logged."""
 
 import logging
 from collections.abc import Callable
@@ -56,7 +63,9 @@ class StreamPump:
         self._streams = streams
         self._table = table_name
         self._subscriptions: list[_Subscription] = []
-        self._iterators: dict[str, str | None] = {}
+        self._stream_arn: str | None = None
+        # Per shard, the sequence number of the last record read.
+        self._positions: dict[str, str] = {}
 
     def subscribe(self, consumer: StreamConsumer, invoke: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         self._subscriptions.append(_Subscription(consumer, invoke))
@@ -71,7 +80,7 @@ class StreamPump:
 
     def rewind(self) -> None:
         """Read the stream again from its oldest record, as a retried or replayed delivery would."""
-        self._iterators.clear()
+        self._positions.clear()
 
     def poll(self) -> int:
         """Deliver every record written since the last poll; returns how many were read."""
@@ -93,20 +102,48 @@ class StreamPump:
 
     def _read(self) -> list[dict[str, Any]]:
         arn = self._dynamodb.describe_table(TableName=self._table)["Table"]["LatestStreamArn"]
+        if arn != self._stream_arn:
+            if self._stream_arn is not None:
+                logger.warning(
+                    "the table's stream changed (%s, was %s): reading it from its oldest record",
+                    arn,
+                    self._stream_arn,
+                )
+            self._stream_arn = arn
+            self._positions.clear()
         shards = self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
         records: list[dict[str, Any]] = []
         for shard in shards:
-            shard_id = shard["ShardId"]
-            if shard_id not in self._iterators:
-                self._iterators[shard_id] = self._streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            while self._iterators[shard_id]:
-                response = self._streams.get_records(ShardIterator=self._iterators[shard_id], Limit=1000)
-                self._iterators[shard_id] = response.get("NextShardIterator")
-                if not response["Records"]:
-                    break
-                records.extend({**record, "eventSourceARN": arn} for record in response["Records"])
+            for record in self._read_shard(arn, shard["ShardId"]):
+                records.append({**record, "eventSourceARN": arn})
+        return records
+
+    def _read_shard(self, arn: str, shard_id: str) -> list[dict[str, Any]]:
+        position = self._positions.get(shard_id)
+        where = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": position}
+            if position
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        iterator = self._streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **where)["ShardIterator"]
+        records: list[dict[str, Any]] = []
+        while iterator:
+            response = self._streams.get_records(ShardIterator=iterator, Limit=1000)
+            iterator = response.get("NextShardIterator")
+            if not response["Records"]:
+                break
+            first = int(response["Records"][0]["dynamodb"]["SequenceNumber"])
+            # The local engine numbers a shard's records one after the other, so a gap is records trimmed
+            # (past 24 hours, or past the engine's bound) before the pump read them.
+            if position is not None and first > int(position) + 1:
+                logger.error(
+                    "%d stream records of %s were trimmed before they were delivered",
+                    first - int(position) - 1,
+                    shard_id,
+                )
+            records.extend(response["Records"])
+            position = response["Records"][-1]["dynamodb"]["SequenceNumber"]
+            self._positions[shard_id] = position
         return records
 
     def _deliver(self, subscription: _Subscription, batch: list[dict[str, Any]]) -> None:

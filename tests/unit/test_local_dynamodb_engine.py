@@ -1,0 +1,288 @@
+"""The local stack's DynamoDB engine (moto with stormwatch.local.dynamodb_engine installed): what each
+override promises, checked through the DynamoDB API, so a moto upgrade that changes what it overrides fails
+here. The stream pump is checked on both engines: it must not lose the stream on moto's own either."""
+
+import copy
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core.utils import utcnow
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+from stormwatch.local import dynamodb_engine
+from stormwatch.local.cli import create_table
+from stormwatch.local.streams import StreamPump
+from stormwatch.local.template import StreamConsumer
+from tests.support.paths import ROOT
+
+TABLE = "engine-test"
+
+
+class Engine:
+    def __init__(self) -> None:
+        self.client: Any = boto3.client("dynamodb", region_name="us-east-1")
+        self.streams: Any = boto3.client("dynamodbstreams", region_name="us-east-1")
+        create_table(self.client, ROOT / "template.yaml", TABLE)
+
+    @property
+    def table(self) -> Any:
+        return dynamodb_backends["123456789012"]["us-east-1"].tables[TABLE]
+
+    def put(self, pk: str, sk: str = "SNAPSHOT", **attributes: str) -> None:
+        item = {
+            "pk": {"S": pk},
+            "sk": {"S": sk},
+            **{name: {"S": value} for name, value in attributes.items()},
+        }
+        self.client.put_item(TableName=TABLE, Item=item)
+
+    def get(self, pk: str, sk: str = "SNAPSHOT") -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self.client.get_item(
+            TableName=TABLE, Key={"pk": {"S": pk}, "sk": {"S": sk}}
+        ).get("Item")
+        return item
+
+    def transact(self, *operations: dict[str, Any]) -> None:
+        self.client.transact_write_items(TransactItems=list(operations))
+
+    def stream_arn(self) -> str:
+        arn: str = self.client.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+        return arn
+
+    def iterator(self, kind: str = "TRIM_HORIZON", **position: str) -> str:
+        arn = self.stream_arn()
+        shard = self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator: str = self.streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard, ShardIteratorType=kind, **position
+        )["ShardIterator"]
+        return iterator
+
+    def records(self, iterator: str) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = self.streams.get_records(ShardIterator=iterator)["Records"]
+        return records
+
+
+def put(pk: str, condition: str | None = None, **attributes: str) -> dict[str, Any]:
+    item = {
+        "pk": {"S": pk},
+        "sk": {"S": "SNAPSHOT"},
+        **{name: {"S": value} for name, value in attributes.items()},
+    }
+    request: dict[str, Any] = {"TableName": TABLE, "Item": item}
+    if condition:
+        request["ConditionExpression"] = condition
+    return {"Put": request}
+
+
+def update(pk: str, value: str) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": TABLE,
+            "Key": {"pk": {"S": pk}, "sk": {"S": "SNAPSHOT"}},
+            "UpdateExpression": "SET note = :value",
+            "ExpressionAttributeValues": {":value": {"S": value}},
+        }
+    }
+
+
+def keys(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(record["eventName"], record["dynamodb"]["Keys"]["pk"]["S"]) for record in records]
+
+
+@pytest.fixture
+def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    # install() changes the classes moto builds for this process: put moto's back after the test.
+    monkeypatch.setattr(dynamodb_backends, "backend", dynamodb_backends.backend)
+    monkeypatch.setattr(dynamodbstreams_backends, "backend", dynamodbstreams_backends.backend)
+    with mock_aws():
+        dynamodb_engine.install()
+        yield Engine()
+
+
+@pytest.fixture
+def stock_moto() -> Iterator[Engine]:
+    with mock_aws():
+        yield Engine()
+
+
+def test_a_failed_transaction_puts_back_what_it_touched_and_nothing_else(engine: Engine) -> None:
+    engine.put("kept", note="before")
+    engine.put("updated", note="before")
+    engine.put("exists")
+    with pytest.raises(ClientError) as refused:
+        engine.transact(
+            put("new"),
+            update("updated", "during"),
+            put("exists", condition="attribute_not_exists(pk)"),
+            update("kept-absent", "during"),
+        )
+    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert engine.get("new") is None
+    assert engine.get("kept-absent") is None
+    assert engine.get("updated") == {"pk": {"S": "updated"}, "sk": {"S": "SNAPSHOT"}, "note": {"S": "before"}}
+    assert engine.get("kept") == {"pk": {"S": "kept"}, "sk": {"S": "SNAPSHOT"}, "note": {"S": "before"}}
+    # Nothing the failed transaction wrote is streamed; the records before it are all there.
+    assert keys(engine.records(engine.iterator())) == [
+        ("INSERT", "kept"),
+        ("INSERT", "updated"),
+        ("INSERT", "exists"),
+    ]
+
+
+def test_a_transaction_copies_the_items_it_touches_not_the_table(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(300):
+        engine.put(f"incident-{number}")
+    table = engine.table
+    copied: list[Item] = []
+    item_deepcopy = Item.__deepcopy__
+
+    def counting(item: Item, memo: dict[int, Any]) -> Item:
+        copied.append(item)
+        return item_deepcopy(item, memo)
+
+    monkeypatch.setattr(Item, "__deepcopy__", counting)
+    engine.transact(put("incident-7", note="changed"), put("incident-300"))
+    with pytest.raises(ClientError):
+        engine.transact(
+            put("incident-8", note="changed"), put("incident-9", condition="attribute_not_exists(pk)")
+        )
+
+    assert len(copied) == 3  # incident-7, then incident-8 and incident-9 (incident-300 did not exist)
+    assert engine.table is table
+    assert engine.get("incident-7") == {
+        "pk": {"S": "incident-7"},
+        "sk": {"S": "SNAPSHOT"},
+        "note": {"S": "changed"},
+    }
+    assert engine.get("incident-8") == {"pk": {"S": "incident-8"}, "sk": {"S": "SNAPSHOT"}}
+
+
+def test_the_stream_read_before_a_failed_transaction_goes_on_after_it(engine: Engine) -> None:
+    engine.put("first")
+    iterator = engine.iterator()
+    assert keys(engine.records(iterator)) == [("INSERT", "first")]
+    latest = engine.iterator(
+        "AFTER_SEQUENCE_NUMBER", SequenceNumber=engine.records(iterator)[0]["dynamodb"]["SequenceNumber"]
+    )
+    with pytest.raises(ClientError):
+        engine.transact(put("phantom"), put("first", condition="attribute_not_exists(pk)"))
+    engine.put("second")
+
+    assert keys(engine.records(latest)) == [("INSERT", "second")]
+
+
+def test_stream_records_are_kept_24_hours_and_sequence_numbers_go_on(engine: Engine) -> None:
+    engine.put("old")
+    old = engine.records(engine.iterator())[0]["dynamodb"]["SequenceNumber"]
+    engine.table.stream_shard.trim(utcnow() + timedelta(hours=24, seconds=1))
+    assert engine.records(engine.iterator()) == []
+
+    engine.put("new")
+    # A reader whose position was trimmed away reads from the oldest record kept.
+    after_old = engine.records(engine.iterator("AFTER_SEQUENCE_NUMBER", SequenceNumber=old))
+    assert keys(after_old) == [("INSERT", "new")]
+    assert int(after_old[0]["dynamodb"]["SequenceNumber"]) == int(old) + 1
+
+
+def test_records_younger_than_24_hours_stay(engine: Engine) -> None:
+    engine.put("recent")
+    engine.table.stream_shard.trim(utcnow() + timedelta(hours=23))
+    assert keys(engine.records(engine.iterator())) == [("INSERT", "recent")]
+
+
+def test_the_stream_keeps_at_most_its_bound_of_records(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dynamodb_engine, "MAX_STREAM_RECORDS", 3)
+    for number in range(5):
+        engine.put(f"incident-{number}")
+    kept = engine.records(engine.iterator())
+    assert keys(kept) == [("INSERT", "incident-2"), ("INSERT", "incident-3"), ("INSERT", "incident-4")]
+    assert [int(record["dynamodb"]["SequenceNumber"]) for record in kept] == [
+        int(kept[0]["dynamodb"]["SequenceNumber"]) + step for step in range(3)
+    ]
+
+
+def test_shard_iterators_expire_after_15_minutes(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine.put("first")
+    clock = [1000.0]
+    monkeypatch.setattr(dynamodb_engine.time, "monotonic", lambda: clock[0])
+    stale = engine.iterator()
+    clock[0] += 15 * 60 + 1
+    fresh = engine.iterator()
+
+    assert keys(engine.records(fresh)) == [("INSERT", "first")]
+    with pytest.raises(ClientError) as expired:
+        engine.records(stale)
+    assert expired.value.response["Error"]["Code"] == "ExpiredIteratorException"
+    assert len(dynamodbstreams_backends["123456789012"]["us-east-1"].shard_iterators) == 2  # fresh, its next
+
+
+def test_a_query_of_the_table_reads_its_partition_in_order_page_by_page(engine: Engine) -> None:
+    for sk in ("EVENT#3", "EVENT#1", "EVENT#2", "SNAPSHOT"):
+        engine.put("incident-1", sk)
+    engine.put("incident-2", "EVENT#1")
+    pages, start = [], None
+    while True:
+        request: dict[str, Any] = {
+            "TableName": TABLE,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :events)",
+            "ExpressionAttributeValues": {":pk": {"S": "incident-1"}, ":events": {"S": "EVENT#"}},
+            "Limit": 2,
+        }
+        if start:
+            request["ExclusiveStartKey"] = start
+        answer = engine.client.query(**request)
+        pages.append([item["sk"]["S"] for item in answer["Items"]])
+        start = answer.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert [sk for page in pages for sk in page] == ["EVENT#1", "EVENT#2", "EVENT#3"]
+    missing = engine.client.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "incident-9"}},
+    )
+    assert missing["Items"] == []
+
+
+def test_a_backup_of_a_table_is_a_copy(engine: Engine) -> None:
+    engine.put("incident-1")
+    duplicate = copy.deepcopy(engine.table)
+    engine.put("incident-2")
+    assert duplicate is not engine.table
+    assert len(duplicate) == 1
+
+
+@pytest.mark.parametrize("database", ["engine", "stock_moto"])
+def test_the_pump_delivers_what_follows_a_failed_transaction(
+    database: str, request: pytest.FixtureRequest
+) -> None:
+    engine: Engine = request.getfixturevalue(database)
+    delivered: list[tuple[str, str]] = []
+
+    def consumer(event: dict[str, Any]) -> dict[str, Any]:
+        delivered.extend(keys(event["Records"]))
+        return {}
+
+    pump = StreamPump(engine.client, engine.streams, TABLE)
+    pump.subscribe(StreamConsumer("notifier", ROOT, "app.handler", 100, [], 2), consumer)
+    engine.put("first")
+    pump.poll()
+    with pytest.raises(ClientError):
+        engine.transact(put("phantom"), put("first", condition="attribute_not_exists(pk)"))
+    engine.put("second")
+    pump.poll()
+    engine.put("third")
+    pump.poll()
+
+    assert delivered == [("INSERT", "first"), ("INSERT", "second"), ("INSERT", "third")]
