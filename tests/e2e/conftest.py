@@ -24,10 +24,13 @@ class HttpAnswer:
 
 
 class LocalStack:
-    def __init__(self, credentials: dict[str, Any], credentials_file: Path) -> None:
+    def __init__(
+        self, credentials: dict[str, Any], credentials_file: Path, process: subprocess.Popen[str]
+    ) -> None:
         self.url = credentials["api_url"]
         self.credentials = credentials
         self.credentials_file = credentials_file
+        self.process = process
 
     def request(
         self,
@@ -75,7 +78,11 @@ class LocalStack:
 
 def start_stack(directory: Path, *extra: str) -> Iterator[LocalStack]:
     credentials_file = directory / "credentials.json"
+    # A restart in the same directory: wait for this run's credentials, not the last run's.
+    credentials_file.unlink(missing_ok=True)
     environment = {name: value for name, value in os.environ.items() if not name.startswith("STORMWATCH_")}
+    # A file, not a pipe nobody reads: a full pipe would block the stack's next write.
+    log = (directory / "stack.log").open("a", encoding="utf-8")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -90,21 +97,22 @@ def start_stack(directory: Path, *extra: str) -> Iterator[LocalStack]:
         ],
         cwd=ROOT,
         env=environment,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    log.close()
     try:
         deadline = time.monotonic() + 60
         while not credentials_file.exists():
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
+                output = (directory / "stack.log").read_text(encoding="utf-8")
                 pytest.fail(f"stormwatch dev did not start:\n{output}")
             time.sleep(0.1)
         credentials = json.loads(credentials_file.read_text())
         with urllib.request.urlopen(credentials["api_url"] + "/health", timeout=10) as response:
             assert response.status == 200
-        yield LocalStack(credentials, credentials_file)
+        yield LocalStack(credentials, credentials_file, process)
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -113,3 +121,15 @@ def start_stack(directory: Path, *extra: str) -> Iterator[LocalStack]:
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     yield from start_stack(tmp_path_factory.mktemp("stack"))
+
+
+def page_member_on_escalation(
+    stack: LocalStack, admin: str, member: dict[str, Any], delay_minutes: int = 5
+) -> None:
+    """Make `member` (with its webhook) the first level of the org's default escalation policy."""
+    assert stack.request("POST", "/v1/members", member, token=admin).status == 201
+    target = {"type": "member", "value": member["handle"]}
+    policy = {"name": "night", "levels": [{"delay_minutes": delay_minutes, "targets": [target]}]}
+    policy_id = stack.request("POST", "/v1/escalation-policies", policy, token=admin).body["id"]
+    settings = {"default_escalation_policy_id": policy_id}
+    assert stack.request("PUT", "/v1/org/settings", settings, token=admin).status == 200

@@ -15,7 +15,7 @@ import threading
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from stormwatch.local.lambdas import LocalFunction
@@ -24,6 +24,7 @@ DEMO_ORG = "demo"
 LOCAL_EMAIL_SENDER = "stormwatch@example.com"
 LOCAL_EVENT_BUS = "stormwatch-local"
 STREAM_POLL_SECONDS = 1.0
+SIGNAL_CHECK_SECONDS = 0.2
 logger = logging.getLogger("stormwatch.local")
 
 
@@ -131,13 +132,24 @@ def _dev(args: argparse.Namespace) -> int:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
+    # Waking often: a signal taken by another thread runs its Python handler only when this one wakes.
+    while not stop.wait(SIGNAL_CHECK_SECONDS):
+        pass
+    # Prompt whatever is running: the containers end at once (a sweep, a delivery or a request in flight
+    # is idempotent or retried, as when Lambda discards an environment).
     server.stop()
-    for function in background:
+    for function in [*background, *api.functions.values()]:
         function.stop()
-    api.stop()
-    database.stop()
-    return 0
+    _exit_now()
+
+
+def _exit_now() -> NoReturn:
+    """Exit without tearing down the interpreter: the containers are ended and nothing is left to save, and
+    unloading moto and the rest takes seconds on a busy machine (the embedded DynamoDB ends with us)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _start_stream_pump(template: Any, table_name: str, stop: threading.Event) -> list["LocalFunction"]:
@@ -154,7 +166,17 @@ def _start_stream_pump(template: Any, table_name: str, stop: threading.Event) ->
         function = LocalFunction(consumer.function, consumer.code_dir, consumer.handler, max_containers=1)
         function.warm()
         functions.append(function)
-        pump.subscribe(consumer, function.invoke)
+
+        def deliver(event: dict[str, Any], function: LocalFunction = function) -> dict[str, Any]:
+            try:
+                return function.invoke(event)
+            except RuntimeError:
+                if stop.is_set():
+                    # Stopping: the batch is abandoned (the stream's position is not kept), not failed.
+                    return {}
+                raise
+
+        pump.subscribe(consumer, deliver)
 
     def run() -> None:
         while not stop.wait(STREAM_POLL_SECONDS):
