@@ -127,9 +127,19 @@ def page_member_on_escalation(
     stack: LocalStack, admin: str, member: dict[str, Any], delay_minutes: int = 5
 ) -> None:
     """Make `member` (with its webhook) the first level of the org's default escalation policy."""
-    assert stack.request("POST", "/v1/members", member, token=admin).status == 201
-    target = {"type": "member", "value": member["handle"]}
-    policy = {"name": "night", "levels": [{"delay_minutes": delay_minutes, "targets": [target]}]}
+    page_members_on_escalation(stack, admin, [member], delay_minutes)
+
+
+def page_members_on_escalation(
+    stack: LocalStack, admin: str, members: list[dict[str, Any]], delay_minutes: int = 5
+) -> None:
+    """The org's default escalation policy pages each member in turn, one level each."""
+    levels = []
+    for member in members:
+        assert stack.request("POST", "/v1/members", member, token=admin).status == 201
+        target = {"type": "member", "value": member["handle"]}
+        levels.append({"delay_minutes": delay_minutes, "targets": [target]})
+    policy = {"name": "night", "levels": levels}
     policy_id = stack.request("POST", "/v1/escalation-policies", policy, token=admin).body["id"]
     settings = {"default_escalation_policy_id": policy_id}
     assert stack.request("PUT", "/v1/org/settings", settings, token=admin).status == 200

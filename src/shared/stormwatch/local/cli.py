@@ -12,18 +12,23 @@ import secrets
 import signal
 import sys
 import threading
+import time
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
+    from stormwatch.local.datadir import DataDirectory, TableJournal
     from stormwatch.local.lambdas import LocalFunction
+    from stormwatch.local.template import Route
 
 DEMO_ORG = "demo"
 LOCAL_EMAIL_SENDER = "stormwatch@example.com"
 LOCAL_EVENT_BUS = "stormwatch-local"
 STREAM_POLL_SECONDS = 1.0
+TABLE_NAME = "stormwatch-local"
 SIGNAL_CHECK_SECONDS = 0.2
 logger = logging.getLogger("stormwatch.local")
 
@@ -32,7 +37,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _local_environment(endpoint_url: str, table_name: str) -> None:
+def _local_environment(endpoint_url: str, table_name: str, cursor_secret: str | None = None) -> None:
     """The environment the handlers read their settings from, as the SAM template sets it on AWS; fake
     credentials and a region so nothing can reach AWS."""
     os.environ.update(
@@ -44,7 +49,7 @@ def _local_environment(endpoint_url: str, table_name: str) -> None:
             "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
             "STORMWATCH_DYNAMODB_ENDPOINT_URL": endpoint_url,
             "STORMWATCH_TABLE_NAME": table_name,
-            "STORMWATCH_CURSOR_SECRET": secrets.token_urlsafe(32),
+            "STORMWATCH_CURSOR_SECRET": cursor_secret or secrets.token_urlsafe(32),
             "STORMWATCH_SERVICES_ENDPOINT_URL": endpoint_url,
             "STORMWATCH_EMAIL_SENDER": LOCAL_EMAIL_SENDER,
             "STORMWATCH_EVENT_BUS_NAME": LOCAL_EVENT_BUS,
@@ -56,16 +61,27 @@ def _local_environment(endpoint_url: str, table_name: str) -> None:
     )
 
 
-def create_table(client: Any, template_path: Path, table_name: str) -> None:
+def create_table(
+    client: Any, template_path: Path, table_name: str, items: Iterable[dict[str, Any]] = ()
+) -> int:
+    """The table from the template, holding `items` (how many) before its stream is enabled: as when a
+    stream is enabled on AWS, what is already there is not delivered as a change."""
+    from stormwatch.local.datadir import write_items
     from stormwatch.local.template import Template
 
     definition = Template(template_path).table(table_name)
-    client.create_table(**definition.create_table)
+    request = dict(definition.create_table)
+    stream = request.pop("StreamSpecification", None)
+    client.create_table(**request)
     if definition.ttl_attribute:
         client.update_time_to_live(
             TableName=table_name,
             TimeToLiveSpecification={"Enabled": True, "AttributeName": definition.ttl_attribute},
         )
+    written = write_items(client, table_name, items)
+    if stream:
+        client.update_table(TableName=table_name, StreamSpecification=stream)
+    return written
 
 
 def _dev(args: argparse.Namespace) -> int:
@@ -77,34 +93,44 @@ def _dev(args: argparse.Namespace) -> int:
     if not template_path.is_file():
         print(f"stormwatch dev: no template at {template_path}", file=sys.stderr)
         return 2
+    if args.fresh and not args.data:
+        print(
+            "stormwatch dev: --fresh empties a --data directory; without --data nothing is kept",
+            file=sys.stderr,
+        )
+        return 2
     template = Template(template_path)
     if args.sns_test_cert:
         # Trusted for SNS signatures in place of AWS's certificates; read by the handlers' settings.
         os.environ["STORMWATCH_SNS_TEST_CERTIFICATE"] = Path(args.sns_test_cert).read_text(encoding="utf-8")
+    from stormwatch.local.datadir import DataDirectoryInUse
+
+    try:
+        data = _open_data(args, template.table(TABLE_NAME).create_table["KeySchema"])
+    except DataDirectoryInUse as error:
+        print(f"stormwatch dev: {error}", file=sys.stderr)
+        return 2
+    kept = data.read_stack() if data else None
+    dev_secret = kept["dev_secret"] if kept else secrets.token_urlsafe(32)
+    cursor_secret = kept["cursor_secret"] if kept else secrets.token_urlsafe(32)
     database = LocalDynamoDB(args.host)
     database.start()
-    table_name = "stormwatch-local"
-    _local_environment(database.endpoint_url, table_name)
+    _local_environment(database.endpoint_url, TABLE_NAME, cursor_secret)
 
     from stormwatch.local import devjwt
     from stormwatch.settings import get_settings
     from stormwatch.store.table import dynamodb_client
-    from stormwatch.wiring import integration_admin
 
-    create_table(dynamodb_client(get_settings()), template_path, table_name)
+    restoring = time.monotonic()
+    restored = data.items() if data else []
+    count = create_table(dynamodb_client(get_settings()), template_path, TABLE_NAME, restored)
+    restore_seconds = time.monotonic() - restoring
+    journal = _start_journal(data, restored) if data else None
     _create_notifier_services(database.endpoint_url)
     routes = template.routes()
-    sources = sorted(
-        {
-            route.path.rsplit("/", 1)[1]
-            for route in routes
-            if route.path.startswith("/v1/hooks/") and route.path != "/v1/hooks/heartbeat"
-        }
-    )
-    if any(route.path == "/v2/enqueue" for route in routes):
-        sources.append("pagerduty")
-    keys = {source: integration_admin().create(DEMO_ORG, source, f"demo {source}").key for source in sources}
-    dev_secret = secrets.token_urlsafe(32)
+    keys = _demo_integration_keys(routes, kept["integration_keys"] if kept else {})
+    if data:
+        data.write_stack({"dev_secret": dev_secret, "cursor_secret": cursor_secret, "integration_keys": keys})
     token = devjwt.sign(DEMO_ORG, "admin", ["admin"], dev_secret, _now(), timedelta(days=7))
 
     api = LocalApi(routes, dev_secret, _now)
@@ -113,7 +139,7 @@ def _dev(args: argparse.Namespace) -> int:
     server.start()
     stop = threading.Event()
     # Functions fed by the stream or a schedule, run by daemon threads that end with the process.
-    background = [*_start_stream_pump(template, table_name, stop), *_start_schedules(template, stop)]
+    background = [*_start_stream_pump(template, TABLE_NAME, stop), *_start_schedules(template, stop)]
     credentials = {
         "api_url": server.url,
         "org": DEMO_ORG,
@@ -121,14 +147,17 @@ def _dev(args: argparse.Namespace) -> int:
         "integration_keys": keys,
         "dev_secret": dev_secret,
         "dynamodb_endpoint": database.endpoint_url,
-        "table_name": table_name,
+        "table_name": TABLE_NAME,
     }
     if args.credentials_file:
         path = Path(args.credentials_file)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(credentials, indent=2) + "\n", encoding="utf-8")
         path.chmod(0o600)
-    _print_banner(credentials, args.credentials_file)
+    kept_note = None
+    if data:
+        kept_note = f"Data kept in {data.path}: {count} items restored in {restore_seconds:.1f} s."
+    _print_banner(credentials, args.credentials_file, kept_note)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -140,7 +169,59 @@ def _dev(args: argparse.Namespace) -> int:
     server.stop()
     for function in [*background, *api.functions.values()]:
         function.stop()
+    if journal:
+        journal.stop()
     _exit_now()
+
+
+def _open_data(args: argparse.Namespace, key_schema: list[dict[str, str]]) -> "DataDirectory | None":
+    """The --data directory, emptied first with --fresh."""
+    from stormwatch.local.datadir import DataDirectory
+
+    if not args.data:
+        return None
+    data = DataDirectory(Path(args.data), [key["AttributeName"] for key in key_schema])
+    if args.fresh:
+        data.discard()
+    return data
+
+
+def _start_journal(data: "DataDirectory", restored: list[dict[str, Any]]) -> "TableJournal":
+    from stormwatch.local.datadir import TableJournal
+    from stormwatch.local.streams import streams_client
+    from stormwatch.settings import get_settings
+    from stormwatch.store.table import dynamodb_client
+
+    settings = get_settings()
+    journal = TableJournal(data, dynamodb_client(settings), streams_client(settings), TABLE_NAME)
+    journal.start(restored)
+    return journal
+
+
+def _demo_integration_keys(routes: list["Route"], kept: dict[str, str]) -> dict[str, str]:
+    """A key per webhook source of the demo org: the kept one while it still opens its source's hook (it
+    may have been deleted or rotated away since), else a new integration's."""
+    from stormwatch.ids import secret_hash
+    from stormwatch.wiring import integration_admin, integration_store
+
+    sources = sorted(
+        {
+            route.path.rsplit("/", 1)[1]
+            for route in routes
+            if route.path.startswith("/v1/hooks/") and route.path != "/v1/hooks/heartbeat"
+        }
+    )
+    if any(route.path == "/v2/enqueue" for route in routes):
+        sources.append("pagerduty")
+    keys = {}
+    for source in sources:
+        key = kept.get(source)
+        found = integration_store().find_by_secret_hash(secret_hash(key), _now()) if key else None
+        if key and found and (found[0].org, found[0].source) == (DEMO_ORG, source):
+            keys[source] = key
+        else:
+            keys[source] = integration_admin().create(DEMO_ORG, source, f"demo {source}").key
+    return keys
 
 
 def _exit_now() -> NoReturn:
@@ -262,7 +343,7 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_banner(credentials: dict[str, Any], credentials_file: str | None) -> None:
+def _print_banner(credentials: dict[str, Any], credentials_file: str | None, kept: str | None) -> None:
     url = credentials["api_url"]
     lines = [
         f"Stormwatch is running at {url}  (org: {credentials['org']})",
@@ -283,7 +364,7 @@ def _print_banner(credentials: dict[str, Any], credentials_file: str | None) -> 
             '       -d \'{"route": "GET /orders", "kind": "error_rate", "severity": "critical"}\'',
             f"  curl -s {url}/v1/incidents -H 'Authorization: Bearer {credentials['admin_token']}'",
         ]
-    lines += ["", "Ctrl-C stops it; nothing is kept."]
+    lines += ["", kept or "Nothing is kept after Ctrl-C (--data DIR keeps the table)."]
     print("\n".join(lines), flush=True)
 
 
@@ -326,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
         "--template", default="template.yaml", help="the SAM template to read (default: ./template.yaml)"
     )
     dev.add_argument("--verbose", action="store_true", help="log every request")
+    dev.add_argument(
+        "--data", metavar="DIR", help="keep the table (and the demo org's keys) in DIR across restarts"
+    )
+    dev.add_argument("--fresh", action="store_true", help="with --data: discard what DIR keeps, start empty")
     dev.add_argument(
         "--sns-test-cert",
         metavar="PEM",
