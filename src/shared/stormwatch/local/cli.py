@@ -5,6 +5,7 @@ stormwatch token --org ORG --user USER --role ROLE         print a development J
 """
 
 import argparse
+import base64
 import json
 import logging
 import os
@@ -29,6 +30,7 @@ LOCAL_EMAIL_SENDER = "stormwatch@example.com"
 LOCAL_EVENT_BUS = "stormwatch-local"
 STREAM_POLL_SECONDS = 1.0
 TABLE_NAME = "stormwatch-local"
+SNS_TEST_CERTIFICATE = "sns-test.pem"
 SIGNAL_CHECK_SECONDS = 0.2
 logger = logging.getLogger("stormwatch.local")
 
@@ -100,9 +102,17 @@ def _dev(args: argparse.Namespace) -> int:
         )
         return 2
     template = Template(template_path)
-    if args.sns_test_cert:
+    sns_certificate = None
+    if args.sns_test_cert == "auto":
+        from stormwatch.local.snstest import SnsTestSigner
+
+        sns_certificate = _state_directory(args.credentials_file) / SNS_TEST_CERTIFICATE
+        SnsTestSigner.at(sns_certificate)
+    elif args.sns_test_cert:
+        sns_certificate = Path(args.sns_test_cert)
+    if sns_certificate:
         # Trusted for SNS signatures in place of AWS's certificates; read by the handlers' settings.
-        os.environ["STORMWATCH_SNS_TEST_CERTIFICATE"] = Path(args.sns_test_cert).read_text(encoding="utf-8")
+        os.environ["STORMWATCH_SNS_TEST_CERTIFICATE"] = sns_certificate.read_text(encoding="utf-8")
     from stormwatch.local.datadir import DataDirectoryInUse
 
     try:
@@ -157,6 +167,8 @@ def _dev(args: argparse.Namespace) -> int:
     kept_note = None
     if data:
         kept_note = f"Data kept in {data.path}: {count} items restored in {restore_seconds:.1f} s."
+    if sns_certificate:
+        kept_note = f"{kept_note or ''}\nSNS test certificate trusted: {sns_certificate}".strip()
     _print_banner(credentials, args.credentials_file, kept_note)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -343,6 +355,59 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _state_directory(credentials_file: str | None) -> Path:
+    """Where the local stack keeps its generated files: beside the credentials file, else .stormwatch/."""
+    return Path(credentials_file).parent if credentials_file else Path(".stormwatch")
+
+
+def _send_sns(args: argparse.Namespace) -> int:
+    """Wrap a CloudWatch alarm in an SNS Notification (or re-sign a Notification), sign it with the local
+    stack's test key and post it to the stack's CloudWatch hook with the demo integration key, as SNS
+    delivers: the key as the Basic password of the subscription URL, the body as text/plain."""
+    import urllib.error
+    import urllib.request
+
+    from stormwatch.local.snstest import SnsTestSigner, notification
+
+    path = Path(args.credentials_file)
+    if not path.is_file():
+        print(
+            f"stormwatch send-sns: no credentials file at {path} (is `stormwatch dev` running?)",
+            file=sys.stderr,
+        )
+        return 2
+    credentials = json.loads(path.read_text(encoding="utf-8"))
+    default_key = (_state_directory(args.credentials_file) / SNS_TEST_CERTIFICATE).with_suffix(".key")
+    key_file = Path(args.key) if args.key else default_key
+    if not key_file.is_file():
+        print(
+            f"stormwatch send-sns: no test key at {key_file}: start `stormwatch dev --sns-test-cert auto`",
+            file=sys.stderr,
+        )
+        return 2
+    document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    if document.get("Type") == "Notification":
+        unsigned = ("Signature", "SignatureVersion", "SigningCertURL")
+        message = {name: value for name, value in document.items() if name not in unsigned}
+    else:
+        message = notification(document, _now())
+    body = SnsTestSigner.load(key_file).body(message, args.signature_version).encode()
+    password = credentials["integration_keys"]["cloudwatch"]
+    hook = f"{credentials['api_url']}/v1/hooks/cloudwatch"
+    request = urllib.request.Request(hook, data=body, method="POST")  # noqa: S310 (the local stack's URL)
+    request.add_header("Content-Type", "text/plain; charset=UTF-8")
+    request.add_header("x-amz-sns-message-type", "Notification")
+    request.add_header("x-amz-sns-topic-arn", message["TopicArn"])
+    request.add_header("Authorization", "Basic " + base64.b64encode(f"sns:{password}".encode()).decode())
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (the local stack's URL)
+            status, answer = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, answer = error.code, error.read()
+    print(status, answer.decode("utf-8", "replace"))
+    return 0 if status < 300 else 1
+
+
 def _print_banner(credentials: dict[str, Any], credentials_file: str | None, kept: str | None) -> None:
     url = credentials["api_url"]
     lines = [
@@ -414,7 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument(
         "--sns-test-cert",
         metavar="PEM",
-        help="trust this certificate for SNS signatures (test messages signed with its key are accepted)",
+        help="trust this certificate for SNS signatures (test messages signed with its key are accepted);"
+        " `auto` makes one (sns-test.pem and .key beside the credentials file) for `stormwatch send-sns`",
     )
     dev.set_defaults(run=_dev)
 
@@ -431,6 +497,16 @@ def main(argv: list[str] | None = None) -> int:
     sweep.add_argument("--now", help="the time to sweep at, ISO 8601 with a zone (default: now)")
     sweep.add_argument("--credentials-file", default=".stormwatch/credentials.json")
     sweep.set_defaults(run=_sweep)
+
+    send_sns = commands.add_parser(
+        "send-sns",
+        help="sign a CloudWatch alarm as SNS does and post it to the local stack's CloudWatch hook",
+    )
+    send_sns.add_argument("file", help="a CloudWatch alarm (JSON), or an SNS Notification carrying one")
+    send_sns.add_argument("--credentials-file", default=".stormwatch/credentials.json")
+    send_sns.add_argument("--key", help="the test key (default: sns-test.key beside the credentials file)")
+    send_sns.add_argument("--signature-version", choices=["1", "2"], default="2")
+    send_sns.set_defaults(run=_send_sns)
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document of every route (or --write it)")
     openapi.add_argument("--write", action="store_true", help="update the document packaged with the layer")
