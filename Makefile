@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 dev: $(STAMP)
-	$(BIN)/stormwatch dev --port $(PORT) --credentials-file .stormwatch/credentials.json --data $(DATA) $(if $(FRESH),--fresh)
+	$(BIN)/stormwatch dev --port $(PORT) --credentials-file .stormwatch/credentials.json --data $(DATA) $(if $(FRESH),--fresh) --sns-test-cert auto
 
 # Real alerting tools the tests drive: Debian's Prometheus Alertmanager (installed when running as root,
 # as CI does; elsewhere its test is skipped with a note).
