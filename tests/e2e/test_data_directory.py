@@ -70,3 +70,24 @@ def test_a_restart_with_the_same_data_keeps_incidents_timers_and_keys(tmp_path):
         assert stack.request("GET", "/v1/incidents", token=admin).status == 401
         assert stack.credentials["integration_keys"]["generic"] != keys["generic"]
         run.close()
+
+
+def test_a_crash_loses_only_what_the_journal_had_not_reached(tmp_path):
+    data = tmp_path / "data"
+    run = start_stack(tmp_path, "--data", str(data))
+    stack = next(run)
+    alarm = {"incident_key": "disk::full", "severity": "high", "title": "Disk full"}
+    key = stack.credentials["integration_keys"]["generic"]
+    incident_id = stack.request("POST", "/v1/hooks/generic", alarm, key=key).body["results"][0]["incident_id"]
+    wait_for(
+        lambda: incident_id in (data / "journal.jsonl").read_text(), 30, "the journal to hold the incident"
+    )
+    stack.process.kill()
+    stack.process.wait(timeout=30)
+    run.close()
+
+    run = start_stack(tmp_path, "--data", str(data))
+    stack = next(run)
+    incident = stack.request("GET", f"/v1/incidents/{incident_id}", token=stack.credentials["admin_token"])
+    assert (incident.status, incident.body["title"]) == (200, "Disk full")
+    run.close()
