@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 if TYPE_CHECKING:
     from stormwatch.local.datadir import DataDirectory, TableJournal
     from stormwatch.local.lambdas import LocalFunction
-    from stormwatch.local.template import Route
+    from stormwatch.local.template import Route, Template
 
 DEMO_ORG = "demo"
 LOCAL_EMAIL_SENDER = "stormwatch@example.com"
@@ -64,14 +64,14 @@ def _local_environment(endpoint_url: str, table_name: str, cursor_secret: str | 
 
 
 def create_table(
-    client: Any, template_path: Path, table_name: str, items: Iterable[dict[str, Any]] = ()
+    client: Any, template: "Template | Path", table_name: str, items: Iterable[dict[str, Any]] = ()
 ) -> int:
     """The table from the template, holding `items` (how many) before its stream is enabled: as when a
     stream is enabled on AWS, what is already there is not delivered as a change."""
     from stormwatch.local.datadir import write_items
     from stormwatch.local.template import Template
 
-    definition = Template(template_path).table(table_name)
+    definition = (template if isinstance(template, Template) else Template(template)).table(table_name)
     request = dict(definition.create_table)
     stream = request.pop("StreamSpecification", None)
     client.create_table(**request)
@@ -133,7 +133,7 @@ def _dev(args: argparse.Namespace) -> int:
 
     restoring = time.monotonic()
     restored = data.items() if data else []
-    count = create_table(dynamodb_client(get_settings()), template_path, TABLE_NAME, restored)
+    count = create_table(dynamodb_client(get_settings()), template, TABLE_NAME, restored)
     restore_seconds = time.monotonic() - restoring
     journal = _start_journal(data, restored) if data else None
     _create_notifier_services(database.endpoint_url)

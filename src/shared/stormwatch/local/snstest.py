@@ -21,21 +21,33 @@ CERT_URL = "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-stormw
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:stormwatch-local"
 
 
+def self_signed_certificate(
+    key: rsa.RSAPrivateKey,
+    common_name: str,
+    valid_for: timedelta,
+    extensions: list[tuple[x509.ExtensionType, bool]] | None = None,
+) -> x509.Certificate:
+    """A certificate for `key` signed by itself, valid from a day ago; extensions as (value, critical)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + valid_for)
+    )
+    for extension, critical in extensions or []:
+        builder = builder.add_extension(extension, critical)
+    return builder.sign(key, hashes.SHA256())
+
+
 class SnsTestSigner:
     def __init__(self, key: rsa.RSAPrivateKey | None = None) -> None:
         self.key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
-        now = datetime.now(UTC)
-        certificate = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(self.key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=365))
-            .sign(self.key, hashes.SHA256())
-        )
+        certificate = self_signed_certificate(self.key, "sns.amazonaws.com", timedelta(days=365))
         self.pem = certificate.public_bytes(serialization.Encoding.PEM)
 
     @classmethod
