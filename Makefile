@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
+# The table and the demo org's keys are kept here between runs; `make dev FRESH=1` starts empty.
+DATA ?= .stormwatch/data
 
 .PHONY: dev test tools lint bench clean
 
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 dev: $(STAMP)
-	$(BIN)/stormwatch dev --port $(PORT) --credentials-file .stormwatch/credentials.json
+	$(BIN)/stormwatch dev --port $(PORT) --credentials-file .stormwatch/credentials.json --data $(DATA) $(if $(FRESH),--fresh) --sns-test-cert auto
 
 # Real alerting tools the tests drive: Debian's Prometheus Alertmanager (installed when running as root,
 # as CI does; elsewhere its test is skipped with a note).

@@ -78,6 +78,8 @@ class LocalStack:
 
 def start_stack(directory: Path, *extra: str) -> Iterator[LocalStack]:
     credentials_file = directory / "credentials.json"
+    # A restart in the same directory: wait for this run's credentials, not the last run's.
+    credentials_file.unlink(missing_ok=True)
     process = launch(directory, *extra)
     try:
         deadline = time.monotonic() + 60
@@ -97,3 +99,25 @@ def start_stack(directory: Path, *extra: str) -> Iterator[LocalStack]:
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     yield from start_stack(tmp_path_factory.mktemp("stack"))
+
+
+def page_member_on_escalation(
+    stack: LocalStack, admin: str, member: dict[str, Any], delay_minutes: int = 5
+) -> None:
+    """Make `member` (with its webhook) the first level of the org's default escalation policy."""
+    page_members_on_escalation(stack, admin, [member], delay_minutes)
+
+
+def page_members_on_escalation(
+    stack: LocalStack, admin: str, members: list[dict[str, Any]], delay_minutes: int = 5
+) -> None:
+    """The org's default escalation policy pages each member in turn, one level each."""
+    levels = []
+    for member in members:
+        assert stack.request("POST", "/v1/members", member, token=admin).status == 201
+        target = {"type": "member", "value": member["handle"]}
+        levels.append({"delay_minutes": delay_minutes, "targets": [target]})
+    policy = {"name": "night", "levels": levels}
+    policy_id = stack.request("POST", "/v1/escalation-policies", policy, token=admin).body["id"]
+    settings = {"default_escalation_policy_id": policy_id}
+    assert stack.request("PUT", "/v1/org/settings", settings, token=admin).status == 200

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.e2e.conftest import page_member_on_escalation
 from tests.support.receiver import receiver
 from tests.support.waiting import wait_for
 
@@ -24,14 +25,7 @@ def test_a_sweep_pages_the_members_webhook_through_the_stream(local_stack):
             "webhook_url": f"{hooks.url}/wendy",
             "webhook_secret": SECRET,
         }
-        assert local_stack.request("POST", "/v1/members", member, token=admin).status == 201
-        policy = {
-            "name": "night",
-            "levels": [{"delay_minutes": 5, "targets": [{"type": "member", "value": "wendy"}]}],
-        }
-        policy_id = local_stack.request("POST", "/v1/escalation-policies", policy, token=admin).body["id"]
-        settings = {"default_escalation_policy_id": policy_id}
-        assert local_stack.request("PUT", "/v1/org/settings", settings, token=admin).status == 200
+        page_member_on_escalation(local_stack, admin, member)
         key = local_stack.request(
             "POST", "/v1/integrations", {"source": "generic", "name": "g"}, token=admin
         ).body["key"]

@@ -4,16 +4,16 @@ import json
 
 import pytest
 
+from stormwatch.local.snstest import SnsTestSigner
 from tests.e2e.conftest import start_stack
 from tests.support.paths import FIXTURES
-from tests.support.sns import SnsSigner
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def signer():
-    return SnsSigner()
+    return SnsTestSigner()
 
 
 @pytest.fixture(scope="module")

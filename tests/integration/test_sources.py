@@ -8,10 +8,10 @@ import json
 import pytest
 
 from stormwatch import wiring
+from stormwatch.local.snstest import SnsTestSigner
 from stormwatch.services.sns import SnsVerifier
 from tests.integration.conftest import load_event
 from tests.support.aws import count_items
-from tests.support.sns import SnsSigner
 
 
 def results(answer):
@@ -103,7 +103,7 @@ def test_datadog_triggered_then_recovered_on_the_same_monitor_and_scope(stack):
 
 @pytest.fixture
 def sns(stack, monkeypatch):
-    signer = SnsSigner()
+    signer = SnsTestSigner()
     confirmed: list[str] = []
 
     def confirm(url: str) -> bytes:

@@ -1,4 +1,5 @@
-"""A loopback HTTP server that records what it is sent, and can fail the first requests of a path."""
+"""A loopback HTTP server that records what it is sent, and can fail the first requests of a path or hold
+its answers until released."""
 
 import threading
 from collections.abc import Iterator
@@ -21,6 +22,10 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     # Path -> how many more requests of it to answer 500.
     failures: dict[str, int] = field(default_factory=dict)
+    # Paths whose requests are recorded at once but answered only when `released` is set.
+    held: set[str] = field(default_factory=set)
+    released: threading.Event = field(default_factory=threading.Event)
+    arrived: list[str] = field(default_factory=list)
 
     def delivered(self, path: str) -> list[Received]:
         return [request for request in self.requests if request.path == path and request.status == 200]
@@ -36,6 +41,9 @@ def receiver() -> Iterator[Receiver]:
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            state.arrived.append(self.path)
+            if self.path in state.held:
+                state.released.wait(60)
             failing = state.failures.get(self.path, 0)
             status = 500 if failing else 200
             if failing:
@@ -55,5 +63,6 @@ def receiver() -> Iterator[Receiver]:
     try:
         yield state
     finally:
+        state.released.set()
         server.shutdown()
         server.server_close()

@@ -14,10 +14,11 @@ from tests.support.paths import ROOT
 
 def launch(directory: Path, *extra: str) -> subprocess.Popen[bytes]:
     """`stormwatch dev`, writing its credentials to `directory`/credentials.json and its output to
-    `directory`/stack.log: a pipe that nobody reads fills up (64 KB) and then blocks every process of the
-    stack that writes to it, its Lambda containers included."""
+    `directory`/stack.log (appended to, so a restart in the same directory keeps the earlier run's): a pipe
+    that nobody reads fills up (64 KB) and then blocks every process of the stack that writes to it, its
+    Lambda containers included."""
     environment = {name: value for name, value in os.environ.items() if not name.startswith("STORMWATCH_")}
-    with (directory / "stack.log").open("w") as output:
+    with (directory / "stack.log").open("a") as output:
         return subprocess.Popen(
             [
                 sys.executable,

@@ -10,6 +10,7 @@ process) loads handlers into this process instead and runs one invocation at a t
 import importlib.util
 import itertools
 import multiprocessing
+import signal
 import threading
 import traceback
 import uuid
@@ -51,6 +52,8 @@ def load_handler(name: str, module_file: Path, entry: str) -> Any:
 
 def _serve(name: str, module_file: Path, entry: str, connection: Connection) -> None:
     """A container: load the handler once, then answer events until the connection closes."""
+    # Ctrl-C reaches the whole process group: the stack, not each container, decides when they end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     handler = load_handler(name, module_file, entry)
     connection.send(("ready", None))
     while True:
@@ -79,18 +82,21 @@ class _Worker:
         self.lock = threading.Lock()
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        self.connection.send(event)
-        state, result = self.connection.recv()
+        try:
+            self.connection.send(event)
+            state, result = self.connection.recv()
+        except (EOFError, OSError):
+            raise RuntimeError(f"the container of {self.process.name} ended") from None
         if state != "ok":
             raise RuntimeError(f"handler failed:\n{result}")
         response: dict[str, Any] = result
         return response
 
-    def stop(self) -> None:
-        self.connection.close()
-        self.process.join(timeout=5)
-        if self.process.is_alive():
-            self.process.kill()
+    def end(self) -> None:
+        """End the container now, idle or busy, as Lambda discards an environment: whatever it was doing
+        (a sweep, a delivery, a request) is retried or idempotent. A busy one's invoker reads end of input."""
+        self.process.kill()
+        self.process.join()
 
 
 class LocalFunction:
@@ -105,6 +111,7 @@ class LocalFunction:
         self._workers: list[_Worker] = []
         self._slots = threading.BoundedSemaphore(max_containers)
         self._pool_lock = threading.Lock()
+        self._stopped = False
 
     def warm(self) -> None:
         if self._in_process:
@@ -120,17 +127,13 @@ class LocalFunction:
                 result: dict[str, Any] = self._loaded()(event, LambdaContext(self.name, str(uuid.uuid4())))
                 return result
         with self._slots:
+            if self._stopped:
+                raise RuntimeError(f"{self.name} is stopped")
             worker = self._acquire()
             try:
                 return worker.invoke(event)
             finally:
                 worker.lock.release()
-
-    def stop(self) -> None:
-        with self._pool_lock:
-            for worker in self._workers:
-                worker.stop()
-            self._workers.clear()
 
     def _loaded(self) -> Any:
         if self._handler is None:
@@ -146,4 +149,17 @@ class LocalFunction:
         worker.lock.acquire()
         with self._pool_lock:
             self._workers.append(worker)
+            stopped = self._stopped
+        if stopped:
+            # Started while the function was being stopped: end it with the others.
+            worker.process.kill()
+            raise RuntimeError(f"{self.name} is stopped")
         return worker
+
+    def stop(self) -> None:
+        """End every container at once; an invocation still running raises RuntimeError, later ones too."""
+        with self._pool_lock:
+            self._stopped = True
+            workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.end()

@@ -23,6 +23,11 @@ from stormwatch.local.template import Route
 
 # API Gateway HTTP APIs refuse bodies over 10 MB before any Lambda runs.
 MAX_GATEWAY_BODY = 10 * 1024 * 1024
+# An oversized body is read (and dropped) up to this much before answering, so the sender sees the 413
+# rather than a reset connection; beyond it the connection is closed after the answer.
+MAX_DRAINED_BODY = 64 * 1024 * 1024
+# A request whose body stops arriving is answered 408 after this long, as API Gateway's idle timeout.
+BODY_TIMEOUT_SECONDS = 30
 
 # The browsable API page (GET /docs), built in the browser from GET /v1/openapi.json.
 API_PAGE = Path(__file__).with_name("apidocs.html")
@@ -31,6 +36,15 @@ API_PAGE = Path(__file__).with_name("apidocs.html")
 @functools.cache
 def api_page() -> bytes:
     return API_PAGE.read_bytes()
+
+
+Answer = tuple[int, dict[str, str], bytes]
+# The local stack's own pages (GET only), beside the template's routes.
+LOCAL_PAGES: dict[str, Callable[[], Answer]] = {
+    "/health": lambda: (200, {"Content-Type": "application/json"}, b'{"status": "ok"}'),
+    "/docs": lambda: (200, {"Content-Type": "text/html; charset=utf-8"}, api_page()),
+    "/": lambda: (302, {"Location": "/docs"}, b""),
+}
 
 
 @dataclass
@@ -69,10 +83,6 @@ class LocalApi:
         for function in self.functions.values():
             function.warm()
 
-    def stop(self) -> None:
-        for function in self.functions.values():
-            function.stop()
-
     def match(self, method: str, path: str) -> tuple[BoundRoute, dict[str, str]] | None:
         for bound in self.routes:
             if bound.route.method != method:
@@ -81,6 +91,10 @@ class LocalApi:
             if found:
                 return bound, found.groupdict()
         return None
+
+    def methods(self, path: str) -> list[str]:
+        """The methods that some route serves on this path (none: no such path)."""
+        return sorted({bound.route.method for bound in self.routes if bound.pattern.match(path)})
 
     def event(
         self,
@@ -149,6 +163,10 @@ class LocalApi:
         return devjwt.as_http_api_claims(claims)
 
 
+class _UnreadableBody(Exception):
+    """A body the server cannot read: (status, message)."""
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     server: "LocalHttpServer"
     protocol_version = "HTTP/1.1"
@@ -157,39 +175,141 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.server.verbose:
             super().log_message(format, *args)
 
+    timeout = BODY_TIMEOUT_SECONDS
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers 501 for a method without a do_<METHOD>: every method is routed here instead,
+        # so OPTIONS, TRACE, CONNECT or any other gets the 404 or 405 that API Gateway's routing decides.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request line, headers too long, ...), in the contract's
+        error shape; what it would answer 5xx (an HTTP version it does not speak) is the sender's 400."""
+        status = HTTPStatus(code) if code < 500 else HTTPStatus.BAD_REQUEST
+        self.close_connection = True
+        # A request line that could not be read leaves HTTP/0.9, which would answer without a status line.
+        self.request_version = self.protocol_version
+        self._send_error(status, status.phrase.lower().replace(" ", "_"), message or status.phrase)
+
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)
         for name, value in headers.items():
             if name.lower() not in ("content-length", "connection"):
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
-    def _send_error(self, status: HTTPStatus, code: str, message: str) -> None:
-        self._send(status.value, {"Content-Type": "application/json"}, error_body(code, message).encode())
+    def _send_error(
+        self, status: HTTPStatus, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self._send(
+            status.value,
+            {"Content-Type": "application/json", **(headers or {})},
+            error_body(code, message).encode(),
+        )
+
+    def handle_expect_100(self) -> bool:
+        """A sender that waits for 100 Continue is refused an oversized body before sending it."""
+        length = self.headers.get("Content-Length", "")
+        if length.isdigit() and int(length) > MAX_GATEWAY_BODY:
+            self.close_connection = True
+            self._send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large", "body over 10 MB")
+            return False
+        result: bool = super().handle_expect_100()
+        return result
+
+    def _body(self) -> bytes | None:
+        """The request's body, or None once a 4xx has been answered for a body that cannot be read."""
+        try:
+            return self._read_body()
+        except _UnreadableBody as problem:
+            status, message = problem.args
+        except TimeoutError:
+            status, message = HTTPStatus.REQUEST_TIMEOUT, f"no body within {BODY_TIMEOUT_SECONDS} s"
+        # The rest of the connection cannot be framed after a body that could not be read.
+        self.close_connection = True
+        codes = {
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "payload_too_large",
+            HTTPStatus.REQUEST_TIMEOUT: "timeout",
+        }
+        self._send_error(status, codes.get(status, "bad_request"), message)
+        return None
+
+    def _read_body(self) -> bytes:
+        lengths = self.headers.get_all("Content-Length") or []
+        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        if chunked and lengths:
+            raise _UnreadableBody(HTTPStatus.BAD_REQUEST, "both Content-Length and Transfer-Encoding")
+        if chunked:
+            return self._chunked_body()
+        if len(set(lengths)) > 1 or not all(value.strip().isdigit() for value in lengths):
+            raise _UnreadableBody(HTTPStatus.BAD_REQUEST, "Content-Length is not one whole number")
+        length = int(lengths[0]) if lengths else 0
+        if length > MAX_GATEWAY_BODY:
+            self._drain(length)
+            raise _UnreadableBody(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body over 10 MB")
+        body: bytes = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            raise _UnreadableBody(HTTPStatus.BAD_REQUEST, "body shorter than its Content-Length")
+        return body
+
+    def _chunked_body(self) -> bytes:
+        body = bytearray()
+        while True:
+            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            try:
+                size = int(size_line, 16)
+            except ValueError:
+                raise _UnreadableBody(HTTPStatus.BAD_REQUEST, "malformed chunked body") from None
+            if size == 0:
+                # Trailer lines, up to the blank line that ends the body.
+                while self.rfile.readline(8192).strip():
+                    pass
+                return bytes(body)
+            if len(body) + size > MAX_GATEWAY_BODY:
+                raise _UnreadableBody(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body over 10 MB")
+            chunk = self.rfile.read(size)
+            self.rfile.readline(8)
+            if len(chunk) < size:
+                raise _UnreadableBody(HTTPStatus.BAD_REQUEST, "malformed chunked body")
+            body += chunk
+
+    def _drain(self, length: int) -> None:
+        remaining = min(length, MAX_DRAINED_BODY)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 1024 * 1024))
+            if not chunk:
+                return
+            remaining -= len(chunk)
 
     def _dispatch(self) -> None:
         api = self.server.api
         path = urlsplit(self.path).path
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_GATEWAY_BODY:
-            self.close_connection = True
-            self._send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large", "body over 10 MB")
+        body = self._body()
+        if body is None:
             return
-        body = self.rfile.read(length) if length else b""
-        if self.command == "GET" and path == "/health":
-            self._send(200, {"Content-Type": "application/json"}, b'{"status": "ok"}')
-            return
-        if self.command == "GET" and path == "/docs":
-            self._send(200, {"Content-Type": "text/html; charset=utf-8"}, api_page())
-            return
-        if self.command == "GET" and path == "/":
-            self._send(302, {"Location": "/docs"}, b"")
+        local = LOCAL_PAGES.get(path)
+        if local is not None and self.command == "GET":
+            self._send(*local())
             return
         matched = api.match(self.command, path)
         if matched is None:
-            self._send_error(HTTPStatus.NOT_FOUND, "not_found", f"no route for {self.command} {path}")
+            methods = sorted({*api.methods(path), *(["GET"] if local else [])})
+            if methods:
+                self._send_error(
+                    HTTPStatus.METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    f"{self.command} is not served on {path}: use {', '.join(methods)}",
+                    {"Allow": ", ".join(methods)},
+                )
+            else:
+                self._send_error(HTTPStatus.NOT_FOUND, "not_found", f"no route for {self.command} {path}")
             return
         bound, path_parameters = matched
         headers: dict[str, str] = {}
@@ -219,24 +339,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
             headers_out.setdefault("Set-Cookie", cookie)
         self._send(int(response.get("statusCode", 200)), headers_out, raw)
 
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
 
 class LocalHttpServer(ThreadingHTTPServer):
     daemon_threads = True
+    # Stopping does not wait for requests in flight (one may be waiting for a body that never comes).
+    block_on_close = False
     # Room for bursts of concurrent senders (the kernel default backlog of 5 refuses connections).
     request_queue_size = 256
 
