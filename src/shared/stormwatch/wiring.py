@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from stormwatch.services.metrics import MetricsQueries
     from stormwatch.services.notifier import Notifier
     from stormwatch.services.policies import PolicyAdmin
+    from stormwatch.services.postmortems import Postmortems
     from stormwatch.services.queries import IncidentQueries
     from stormwatch.services.sns import SnsVerifier
     from stormwatch.services.sweeps import Sweeper
@@ -184,6 +185,30 @@ def sweeper() -> "Sweeper":
         policy_store(),
         clock,
         lambda claim, now: ingest_service().missed_heartbeat(claim, now),
+        lambda claim, incident, now: postmortems().remind(claim, incident, now),
+    )
+
+
+@lru_cache(maxsize=1)
+def postmortems() -> "Postmortems":
+    """Post-mortems and action items (PynamoDB models, loaded only here); pages need the cursor secret,
+    which only the queries function has."""
+    from stormwatch.cursors import CursorSigner
+    from stormwatch.services.postmortems import Postmortems
+    from stormwatch.store.postmortems import PostmortemStore
+
+    settings = get_settings()
+    signer = (
+        CursorSigner(settings.cursor_secret.get_secret_value().encode()) if settings.cursor_secret else None
+    )
+    return Postmortems(
+        incident_store(),
+        PostmortemStore(settings),
+        policy_store(),
+        member_store().existing,
+        signer,
+        clock,
+        sleep,
     )
 
 
@@ -235,6 +260,7 @@ def reset() -> None:
         policy_admin,
         timer_store,
         sweeper,
+        postmortems,
         notifier,
         incident_aggregates,
         dynamodb_client,

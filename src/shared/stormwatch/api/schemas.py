@@ -218,6 +218,7 @@ class PolicyPatch(Strict):
 class OrgSettingsBody(Strict):
     default_escalation_policy_id: str | None = Field(default=None, max_length=64)
     inactivity_days: int | None = Field(default=None, ge=1, le=90)
+    postmortem_required_severities: list[SeverityInput] | None = Field(default=None, max_length=4)
 
 
 def policy_view(policy: EscalationPolicy) -> dict[str, Any]:
