@@ -1,7 +1,6 @@
 """Post-mortems through the handlers on moto: drafting, editing with If-Match, status moves and roles,
 action items, the template, markdown, search and tenancy."""
 
-
 from tests.support.aws import count_items
 
 

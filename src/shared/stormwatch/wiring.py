@@ -110,7 +110,12 @@ def incident_queries() -> "IncidentQueries":
     if settings.cursor_secret is None:
         raise RuntimeError("STORMWATCH_CURSOR_SECRET is not set: page cursors cannot be signed")
     signer = CursorSigner(settings.cursor_secret.get_secret_value().encode())
-    return IncidentQueries(incident_store(), signer, settings.timeline_page_size)
+    return IncidentQueries(
+        incident_store(),
+        signer,
+        settings.timeline_page_size,
+        lambda org: policy_store().settings(org).postmortem_required_severities,
+    )
 
 
 @lru_cache(maxsize=1)
