@@ -283,3 +283,49 @@ def test_the_template_adds_sections_and_the_markdown_has_every_heading(stack):
     ]
     assert "- [ ] Alert on pool size · assignee: dave · due: 2026-11-30" in answer.body
     assert "- Duration: 33 min" in answer.body
+
+
+def written(stack, key, root_cause, severity="critical", service=None):
+    incident_id = resolved_critical(stack, key=key)
+    if severity != "critical":
+        stack.call("POST", f"/v1/incidents/{incident_id}/severity", {"severity": severity}, roles="[lead]")
+    postmortem = create(stack, incident_id).body
+    sections = {**postmortem["sections"], "root_cause": root_cause}
+    impact = {**postmortem["impact"], "services": [service] if service else []}
+    answer = stack.call(
+        "PUT",
+        f"/v1/incidents/{incident_id}/postmortem",
+        edit_body(postmortem, sections=sections, impact=impact),
+        headers={"If-Match": "1"},
+    )
+    assert answer.status == 200, answer.body
+    stack.clock.advance(minutes=1)
+    return incident_id
+
+
+def search(stack, org="acme", **query):
+    answer = stack.call("GET", "/v1/postmortems", query=query, org=org, roles="[viewer]")
+    assert answer.status == 200, answer.body
+    return answer.body
+
+
+def test_search_finds_post_mortems_by_words_of_their_sections_newest_first(stack):
+    pool = written(stack, "checkout::errors", "Connection pool exhaustion after a config push.")
+    dns = written(stack, "dns::fail", "Expired DNS delegation.", severity="high")
+    both = written(stack, "cart::errors", "The pool again, and DNS caching.")
+    assert [p["incident_id"] for p in search(stack, q="pool")["items"]] == [both, pool]
+    assert [p["incident_id"] for p in search(stack, q="DNS pool")["items"]] == [both]
+    assert [p["incident_id"] for p in search(stack, severity="high")["items"]] == [dns]
+    move(stack, pool, "published", roles="[lead]")
+    assert [p["incident_id"] for p in search(stack, status="published")["items"]] == [pool]
+    assert search(stack, q="exhaustion", org="globex")["items"] == []
+    first = search(stack, limit="2")
+    assert [p["incident_id"] for p in first["items"]] == [both, dns]
+    rest = search(stack, limit="2", cursor=first["next_cursor"])
+    assert [p["incident_id"] for p in rest["items"]] == [pool]
+    assert rest["next_cursor"] is None
+    refused = stack.call("GET", "/v1/postmortems", query={"q": "pool", "cursor": first["next_cursor"]})
+    assert refused.status == 400
+    bad = stack.call("GET", "/v1/postmortems", query={"status": "shipped"})
+    assert bad.status == 400
+    assert bad.body["error"]["details"][0]["field"] == "query.status"
