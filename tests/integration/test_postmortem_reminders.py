@@ -101,3 +101,26 @@ def test_an_overdue_action_item_reminds_its_assignee_daily_until_done(stack):
     for _ in range(3):
         stack.clock.advance(days=1)
         assert stack.sweep()["fired_by_kind"] == {}
+
+
+def test_metrics_count_required_published_and_overdue_post_mortems_and_action_items(stack):
+    published = resolved_critical(stack, key="a::published")
+    create(stack, published)
+    stack.clock.advance(hours=5)
+    move(stack, published, "published", roles="[lead]")
+    resolved_critical(stack, key="b::late")
+    path = f"/v1/incidents/{published}/postmortem/action-items"
+    stack.call("POST", path, {"title": "overdue", "due_date": "2026-11-23"})
+    stack.call("POST", path, {"title": "later", "due_date": "2026-12-30"})
+    done = stack.call("POST", path, {"title": "done"}).body
+    stack.call("PATCH", f"{path}/{done['id']}", {"status": "done"})
+    stack.clock.advance(days=3)
+    stack.streams.drain()
+    body = stack.call("GET", "/v1/metrics", roles="[viewer]").body
+    assert body["postmortems"] == {
+        "required": 2,
+        "published": 1,
+        "overdue": 1,
+        "median_hours_to_publish": 5.0,
+    }
+    assert body["action_items"] == {"open": 2, "overdue": 1, "completed": 1}

@@ -147,7 +147,12 @@ def metrics_queries() -> "MetricsQueries":
 
     settings = get_settings()
     sla = {severity: getattr(settings, f"ack_sla_{severity.value}_seconds") for severity in Severity}
-    return MetricsQueries(metrics_store(), clock, sla)
+    return MetricsQueries(
+        metrics_store(),
+        clock,
+        sla,
+        lambda org, facts, since, until: postmortems().figures(org, facts, since, until),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -291,7 +291,8 @@ def _linked(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
 
 @_applies("postmortem")
 def _postmortem(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
-    return {"postmortem_status": event.data["status"]}
+    published = event.at if event.data["status"] == "published" else None
+    return {"postmortem_status": event.data["status"], "postmortem_published_at": published}
 
 
 @_applies("superseded")

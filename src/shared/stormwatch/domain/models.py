@@ -195,6 +195,7 @@ class Incident(BaseModel):
     # none, draft, in_review or published, kept by `postmortem` events (`required` is shown, not kept: see
     # domain/postmortems.py).
     postmortem_status: str = "none"
+    postmortem_published_at: UtcTime | None = None
     updated_at: UtcTime
     # The newest timeline event that a person would call activity (comments too, deliveries not).
     last_activity_at: UtcTime

@@ -5,6 +5,7 @@ An incident's `postmortem_status` is kept on its snapshot by `postmortem` timeli
 in_review, published); `required` is what a resolved incident of a required severity without one shows.
 """
 
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -338,6 +339,49 @@ def reminder_recipient(incident: Incident, policy_owner: str | None) -> str | No
     if incident.resolved_by and incident.resolved_by.startswith("user:"):
         return _who(incident.resolved_by)
     return policy_owner
+
+
+# --- metrics -------------------------------------------------------------------------------------------
+
+
+def postmortem_figures(facts: Iterable[Any], required: Iterable[Severity], now: datetime) -> dict[str, Any]:
+    """`postmortems` of the metrics, over the window's incident facts (domain.metrics.IncidentFact):
+    required (resolved, of a required severity), published, overdue (required, unpublished 48 h after
+    resolution) and the median hours from resolution to publication."""
+    needed = set(required)
+    resolved = [fact for fact in facts if fact.resolved_at is not None and fact.status is Status.RESOLVED]
+    required_facts = [fact for fact in resolved if fact.severity in needed]
+    published = [fact for fact in resolved if fact.postmortem_status == PostmortemStatus.PUBLISHED.value]
+    overdue = [
+        fact
+        for fact in required_facts
+        if fact.postmortem_status != PostmortemStatus.PUBLISHED.value
+        and now >= fact.resolved_at + FIRST_REMINDER_AFTER
+    ]
+    hours = sorted(
+        (fact.postmortem_published_at - fact.resolved_at).total_seconds() / 3600
+        for fact in published
+        if fact.postmortem_published_at is not None
+    )
+    return {
+        "required": len(required_facts),
+        "published": len(published),
+        "overdue": len(overdue),
+        "median_hours_to_publish": round(statistics.median(hours), 2) if hours else None,
+    }
+
+
+def action_item_figures(items: Iterable[tuple[ActionItemStatus, date | None]], today: date) -> dict[str, int]:
+    """`action_items` of the metrics: open, overdue (open past the due date) and completed."""
+    counts = {"open": 0, "overdue": 0, "completed": 0}
+    for status, due in items:
+        if status is ActionItemStatus.OPEN:
+            counts["open"] += 1
+            if due is not None and due < today:
+                counts["overdue"] += 1
+        elif status is ActionItemStatus.DONE:
+            counts["completed"] += 1
+    return counts
 
 
 # --- markdown --------------------------------------------------------------------------------------------

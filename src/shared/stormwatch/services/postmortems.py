@@ -16,6 +16,7 @@ from stormwatch.cursors import CursorSigner
 from stormwatch.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from stormwatch.domain.escalation import SYSTEM_ACTOR
 from stormwatch.domain.events import Change, new_event, record
+from stormwatch.domain.metrics import IncidentFact
 from stormwatch.domain.models import Caller, Incident, Role, Severity, TimelineEvent
 from stormwatch.domain.permissions import require
 from stormwatch.domain.postmortems import (
@@ -27,12 +28,14 @@ from stormwatch.domain.postmortems import (
     PostmortemEdit,
     PostmortemStatus,
     TemplateSection,
+    action_item_figures,
     check_related,
     draft,
     edited,
     markdown,
     moved,
     next_reminder,
+    postmortem_figures,
     query_words,
     reminder_due,
     reminder_recipient,
@@ -182,6 +185,18 @@ class Postmortems:
         position = self._open(scope, cursor)
         found, next_position = self._store.search(caller.org, condition, position, limit)
         return found, self._sign(scope, next_position)
+
+    def figures(
+        self, org: str, facts: list[IncidentFact], since: datetime, until: datetime
+    ) -> dict[str, Any]:
+        """The metrics' `postmortems` (of the window's incidents) and `action_items` (created in the
+        window)."""
+        required = self._policies.settings(org).postmortem_required_severities
+        now = self._clock.now()
+        return {
+            "postmortems": postmortem_figures(facts, required, now),
+            "action_items": action_item_figures(self._store.item_states(org, since, until), now.date()),
+        }
 
     # --- action items ---------------------------------------------------------------------------------
 

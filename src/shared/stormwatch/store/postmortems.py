@@ -17,7 +17,7 @@ PynamoDB is imported only by the handlers that use these models.
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -408,6 +408,25 @@ class PostmortemStore:
             records = {(r.pk, r.sk): r for r in ActionItemRecord.batch_get(keys)}
         page = [(records[key].incident_id, action_item_of(records[key])) for key in keys if key in records]
         return page, next_position
+
+    def item_states(
+        self, org: str, since: datetime, until: datetime
+    ) -> list[tuple[ActionItemStatus, date | None]]:
+        """(status, due date) of the org's action items created in [since, until): one Query of the
+        org's action-item index partition, reading only its projected attributes."""
+        created = ActionItemRecord.created_at.between(iso(since), iso(until))
+        states = []
+        with _translated():
+            for record in ActionItemRecord.by_due.query(
+                PostmortemKeys.items_partition(org), filter_condition=created
+            ):
+                if record.created_at >= iso(until):
+                    continue
+                due = record.gsi1sk.split("#", 1)[0]
+                states.append(
+                    (ActionItemStatus(record.status), None if due == _NO_DUE else date.fromisoformat(due))
+                )
+        return states
 
     # --- the org's template ---------------------------------------------------------------------------
 
