@@ -45,6 +45,8 @@ from stormwatch.store.table import RETRYABLE_CODES
 
 _PROJECTED = ["status", "severity", "service", "environment", "assignee", "created_at", "search_text"]
 _NO_DUE = "9999-12-31"
+# Index entries one page may read before it answers (with a cursor) whatever it has found.
+MAX_ENTRIES_READ = 500
 
 
 class ByCreation(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
@@ -471,11 +473,22 @@ def _index_page(
             "sk": {"S": sk},
         }
     keys: list[tuple[str, str]] = []
+
+    def position_of(key: dict[str, Any]) -> str:
+        return f"{key[f'{name}sk']['S']}\n{key['pk']['S']}\n{key['sk']['S']}"
+
     with _translated():
-        for record in index.query(partition, last_evaluated_key=start, page_size=max(limit, 25), **query):
-            keys.append((record.pk, record.sk))
-            if len(keys) == limit:
-                return keys, f"{getattr(record, f'{name}sk')}\n{record.pk}\n{record.sk}"
+        pages = index.query(partition, last_evaluated_key=start, page_size=max(limit, 25), **query).page_iter
+        for page in pages:
+            for raw in page.get("Items", []):
+                keys.append((raw["pk"]["S"], raw["sk"]["S"]))
+                if len(keys) == limit:
+                    return keys, position_of(raw)
+            if pages.last_evaluated_key is None:
+                break
+            if pages.total_scanned_count >= MAX_ENTRIES_READ:
+                # A rare or impossible match stops here with a cursor, as the incident list does.
+                return keys, position_of(pages.last_evaluated_key)
     return keys, None
 
 
