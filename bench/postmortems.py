@@ -12,11 +12,14 @@ from dynamodb_costs import SteppedClock
 from stormwatch import wiring
 from stormwatch.domain.models import Caller, NewIncident, Role, Severity, Status
 from stormwatch.domain.postmortems import PostmortemEdit, PostmortemStatus
+from stormwatch.domain.work import comment_event
 from stormwatch.settings import get_settings
-from stormwatch.store.postmortems import PostmortemRecord
+from stormwatch.store.codec import encode_item
+from stormwatch.store.keys import IncidentKeys
+from stormwatch.store.postmortems import ActionItemRecord, PostmortemRecord, TemplateRecord
 
 TIMELINE_EVENTS = 200
-SEARCHED = 30
+SEARCHED = 25
 ACTION_ITEMS = 40
 
 
@@ -28,7 +31,8 @@ def main() -> None:
         meter = CapacityMeter(client, raw, get_settings().table_name)
         commands = wiring.incident_commands()
         postmortems = wiring.postmortems()
-        meter.watch(PostmortemRecord._get_connection().connection.client)
+        for model in (PostmortemRecord, ActionItemRecord, TemplateRecord):
+            meter.watch(model._get_connection().connection.client)
         lead = Caller(org="acme", user="lee", roles=frozenset({Role.LEAD}))
 
         def measure(name: str, action) -> object:
@@ -45,9 +49,16 @@ def main() -> None:
             )
             incidents.append(incident.id)
         main_id = incidents[0]
+        # The comments are written as plain items (moto copies the whole table for every transaction).
+        store = wiring.incident_store()
+        opened = store.get("acme", main_id)
+        partition = IncidentKeys.of(opened)["pk"]
         for number in range(TIMELINE_EVENTS - 3):
             clock.advance(seconds=30)
-            commands.comment(lead, main_id, f"Update {number}: still looking at the connection pool")
+            body = f"Update {number}: still looking at the connection pool"
+            event = comment_event(body, [], lead.actor, clock.now())
+            item = store._event_item(partition, opened.generation, event)
+            raw.put_item(TableName=get_settings().table_name, Item=encode_item(item))
         for incident_id in incidents:
             commands.set_status(lead, incident_id, Status.RESOLVED, "rolled back")
         for incident_id in incidents[1:]:
