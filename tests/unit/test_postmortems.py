@@ -19,6 +19,7 @@ from stormwatch.domain.postmortems import (
     markdown,
     moved,
     next_reminder,
+    org_sections,
     reminder_due,
     reminder_recipient,
     render_timeline,
@@ -124,6 +125,14 @@ def test_the_draft_takes_title_summary_impact_and_empty_sections():
     assert postmortem.impact.services == ["orders"]
     assert postmortem.impact.users_affected is None
     assert list(postmortem.sections) == [section.key for section in BUILT_IN_SECTIONS]
+
+
+def test_a_template_sent_back_keeps_the_built_in_sections_and_refuses_a_key_twice():
+    detection = TemplateSection(key="detection", title="Detection")
+    assert org_sections([*BUILT_IN_SECTIONS, detection]) == [detection]
+    with pytest.raises(InvalidInput) as raised:
+        org_sections([*BUILT_IN_SECTIONS, detection, detection])
+    assert raised.value.details[0]["field"] == "body.sections[7].key"
 
 
 def test_an_org_section_may_not_reuse_a_key():

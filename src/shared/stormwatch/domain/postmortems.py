@@ -74,6 +74,24 @@ def template_sections(extra: Sequence[TemplateSection]) -> list[TemplateSection]
     return [*BUILT_IN_SECTIONS, *extra]
 
 
+def org_sections(sent: Sequence[TemplateSection]) -> list[TemplateSection]:
+    """The org's own sections of a template as sent: the built-in ones may be sent back as read (they stay
+    as they are); a key sent twice is refused, naming where."""
+    seen: set[str] = set()
+    extra = []
+    for index, section in enumerate(sent):
+        if section.key in seen:
+            field = f"body.sections[{index}].key"
+            raise InvalidInput(
+                f"{field}: {section.key!r} is already a section",
+                details=[{"field": field, "problem": "duplicate section key"}],
+            )
+        seen.add(section.key)
+        if section.key not in BUILT_IN_KEYS:
+            extra.append(section)
+    return extra
+
+
 class Impact(BaseModel):
     duration_seconds: float | None = None
     services: list[str] = Field(default_factory=list)

@@ -20,8 +20,6 @@ from stormwatch.domain.metrics import IncidentFact
 from stormwatch.domain.models import Caller, Incident, Role, Severity, TimelineEvent
 from stormwatch.domain.permissions import require
 from stormwatch.domain.postmortems import (
-    BUILT_IN_KEYS,
-    BUILT_IN_SECTIONS,
     ActionItem,
     ActionItemStatus,
     Postmortem,
@@ -35,6 +33,7 @@ from stormwatch.domain.postmortems import (
     markdown,
     moved,
     next_reminder,
+    org_sections,
     postmortem_figures,
     query_words,
     reminder_due,
@@ -154,10 +153,9 @@ class Postmortems:
     def save_template(self, caller: Caller, sections: Sequence[TemplateSection]) -> list[TemplateSection]:
         """The org's own sections (the built-in ones are always there, first)."""
         require(caller, Role.LEAD)
-        whole = template_sections([section for section in sections if section.key not in BUILT_IN_KEYS])
-        extra = whole[len(BUILT_IN_SECTIONS) :]
+        extra = org_sections(sections)
         self._store.save_template(caller.org, extra, iso(self._clock.now()))
-        return whole
+        return template_sections(extra)
 
     # --- search ---------------------------------------------------------------------------------------
 
