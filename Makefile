@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/storm.py
 	$(BIN)/python bench/local_dynamodb.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/postmortems.py
 
 clean:
 	rm -rf $(VENV) .stormwatch .pytest_cache .mypy_cache .ruff_cache

@@ -100,6 +100,10 @@ class CapacityMeter:
         # Off, the meter neither counts nor reads images (for passes that measure CPU time).
         self.enabled = True
         self._before: list[tuple[dict[str, Any], dict[str, Any] | None, bool]] = []
+        self.watch(client)
+
+    def watch(self, client: Any) -> None:
+        """Count this client's requests too (PynamoDB's models have a client of their own)."""
         client.meta.events.register("before-parameter-build.dynamodb.*", self._before_call)
         client.meta.events.register("after-call.dynamodb.*", self._after_call)
 

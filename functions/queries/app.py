@@ -11,11 +11,11 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from stormwatch.api.http import create_app
 from stormwatch.api.openapi import packaged
-from stormwatch.api.queries import incidents, integrations, members, metrics, policies
+from stormwatch.api.queries import incidents, integrations, members, metrics, policies, postmortems
 
 logger = Logger()
 app = create_app()
-for resource in (incidents, metrics, policies, members, integrations):
+for resource in (incidents, metrics, policies, members, integrations, postmortems):
     app.include_router(resource.router)
 
 

@@ -74,9 +74,11 @@ class Stack:
     def invoke(self, function: str, event: dict[str, Any]) -> Answer:
         response = self.functions[function].invoke(event)
         body = response.get("body")
-        return Answer(
-            response["statusCode"], json.loads(body) if body else None, response.get("headers") or {}
-        )
+        headers = response.get("headers") or {}
+        # Text answers (the post-mortem's markdown) stay text.
+        if body and not headers.get("Content-Type", "application/json").startswith("text/"):
+            body = json.loads(body)
+        return Answer(response["statusCode"], body or None, headers)
 
     def hook(
         self,

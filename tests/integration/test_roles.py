@@ -11,7 +11,16 @@ ID = "{id}"
 
 POLICY = {"name": "p", "levels": [{"delay_minutes": 5, "targets": [{"type": "member", "value": "bob"}]}]}
 
-# (method, route, body, minimum role)
+POSTMORTEM = {
+    "title": "t",
+    "sections": {},
+    "impact": {"services": []},
+    "contributing_factors": [],
+    "related_incident_ids": [],
+}
+
+# (method, route, body, minimum role); publishing needs a lead too, once there is a post-mortem
+# (test_postmortems.py).
 MATRIX = [
     ("POST", "/v1/incidents", {"title": "t", "severity": "low"}, "responder"),
     ("GET", "/v1/incidents", None, "viewer"),
@@ -57,6 +66,18 @@ MATRIX = [
     ("DELETE", "/v1/escalation-policies/{id}", None, "admin"),
     ("GET", "/v1/org/settings", None, "viewer"),
     ("PUT", "/v1/org/settings", {"inactivity_days": 3}, "admin"),
+    ("POST", "/v1/incidents/{id}/postmortem", {}, "responder"),
+    ("GET", "/v1/incidents/{id}/postmortem", None, "viewer"),
+    ("PUT", "/v1/incidents/{id}/postmortem", POSTMORTEM, "responder"),
+    ("POST", "/v1/incidents/{id}/postmortem/status", {"status": "in_review"}, "responder"),
+    ("GET", "/v1/incidents/{id}/postmortem/markdown", None, "viewer"),
+    ("POST", "/v1/incidents/{id}/postmortem/action-items", {"title": "t"}, "responder"),
+    ("PATCH", "/v1/incidents/{id}/postmortem/action-items/{item_id}", {"status": "done"}, "responder"),
+    ("DELETE", "/v1/incidents/{id}/postmortem/action-items/{item_id}", None, "responder"),
+    ("GET", "/v1/action-items", None, "viewer"),
+    ("GET", "/v1/postmortems", None, "viewer"),
+    ("GET", "/v1/org/postmortem-template", None, "viewer"),
+    ("PUT", "/v1/org/postmortem-template", {"sections": []}, "lead"),
 ]
 
 

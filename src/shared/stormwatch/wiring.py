@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from stormwatch.services.metrics import MetricsQueries
     from stormwatch.services.notifier import Notifier
     from stormwatch.services.policies import PolicyAdmin
+    from stormwatch.services.postmortems import Postmortems
     from stormwatch.services.queries import IncidentQueries
     from stormwatch.services.sns import SnsVerifier
     from stormwatch.services.sweeps import Sweeper
@@ -110,7 +111,12 @@ def incident_queries() -> "IncidentQueries":
     if settings.cursor_secret is None:
         raise RuntimeError("STORMWATCH_CURSOR_SECRET is not set: page cursors cannot be signed")
     signer = CursorSigner(settings.cursor_secret.get_secret_value().encode())
-    return IncidentQueries(incident_store(), signer, settings.timeline_page_size)
+    return IncidentQueries(
+        incident_store(),
+        signer,
+        settings.timeline_page_size,
+        lambda org: policy_store().settings(org).postmortem_required_severities,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -142,7 +148,12 @@ def metrics_queries() -> "MetricsQueries":
 
     settings = get_settings()
     sla = {severity: getattr(settings, f"ack_sla_{severity.value}_seconds") for severity in Severity}
-    return MetricsQueries(metrics_store(), clock, sla)
+    return MetricsQueries(
+        metrics_store(),
+        clock,
+        sla,
+        lambda org, facts, since, until: postmortems().figures(org, facts, since, until),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -185,6 +196,30 @@ def sweeper() -> "Sweeper":
         policy_store(),
         clock,
         lambda claim, now: ingest_service().missed_heartbeat(claim, now),
+        lambda claim, incident, now: postmortems().remind(claim, incident, now),
+    )
+
+
+@lru_cache(maxsize=1)
+def postmortems() -> "Postmortems":
+    """Post-mortems and action items (PynamoDB models, loaded only here); pages need the cursor secret,
+    which only the queries function has."""
+    from stormwatch.cursors import CursorSigner
+    from stormwatch.services.postmortems import Postmortems
+    from stormwatch.store.postmortems import PostmortemStore
+
+    settings = get_settings()
+    signer = (
+        CursorSigner(settings.cursor_secret.get_secret_value().encode()) if settings.cursor_secret else None
+    )
+    return Postmortems(
+        incident_store(),
+        PostmortemStore(settings),
+        policy_store(),
+        member_store().existing,
+        signer,
+        clock,
+        sleep,
     )
 
 
@@ -236,6 +271,7 @@ def reset() -> None:
         policy_admin,
         timer_store,
         sweeper,
+        postmortems,
         notifier,
         incident_aggregates,
         dynamodb_client,

@@ -265,6 +265,7 @@ class PolicyPatch(Strict):
 class OrgSettingsBody(Strict):
     default_escalation_policy_id: str | None = cleared("no default policy", max_length=64)
     inactivity_days: Annotated[int, NotNull] = kept(ge=1, le=90)
+    postmortem_required_severities: Annotated[list[SeverityInput], NotNull] = kept(max_length=4)
 
 
 def policy_view(policy: EscalationPolicy) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, model_validator
 from stormwatch.clock import iso
 from stormwatch.domain.events import Change, new_event, record
 from stormwatch.domain.members import DELIVERY_URL_RULE, HANDLE_PATTERN, is_delivery_url
-from stormwatch.domain.models import Incident, Notification, Status, TimelineEvent, UtcTime
+from stormwatch.domain.models import Incident, Notification, Severity, Status, TimelineEvent, UtcTime
 from stormwatch.domain.work import notify
 
 SYSTEM_ACTOR = "system:stormwatch"
@@ -74,6 +74,8 @@ class EscalationPolicy(BaseModel):
 class OrgSettings(BaseModel):
     default_escalation_policy_id: str | None = None
     inactivity_days: int = Field(default=7, ge=1, le=90)
+    # Resolved incidents of these severities need a post-mortem (and are reminded until it is published).
+    postmortem_required_severities: list[Severity] = Field(default_factory=lambda: [Severity.CRITICAL])
     updated_at: UtcTime | None = None
 
 

@@ -28,9 +28,12 @@ from stormwatch.ids import new_event_id, short_hash
 FORWARD = (Status.OPEN, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.MITIGATED, Status.RESOLVED)
 
 # Events that are history: they count no version, and change no field but the last activity.
-NARRATIVE_EVENTS = frozenset({"comment", "comment_edited", "comment_deleted", "notification"})
-# A delivery report is not activity: an incident nobody touches stays inactive however often it pages.
-NOT_ACTIVITY = frozenset({"notification"})
+NARRATIVE_EVENTS = frozenset(
+    {"comment", "comment_edited", "comment_deleted", "notification", "postmortem_reminder"}
+)
+# A delivery report (or a reminder) is not activity: an incident nobody touches stays inactive however often
+# it pages.
+NOT_ACTIVITY = frozenset({"notification", "postmortem_reminder"})
 REOPEN_TIMES_KEPT = 10
 COUNTER_FIELDS = frozenset({"alert_count", "last_seen", "evidence"})
 ALERT_COUNTER_FIELDS = frozenset({"count", "last_seen", "severity"})
@@ -284,6 +287,12 @@ def _linked(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
     if link.type == "parent":
         updates["parent_id"] = link.incident_id
     return updates
+
+
+@_applies("postmortem")
+def _postmortem(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    published = event.at if event.data["status"] == "published" else None
+    return {"postmortem_status": event.data["status"], "postmortem_published_at": published}
 
 
 @_applies("superseded")

@@ -28,6 +28,10 @@ class IncidentFact:
     service: str | None
     tta_seconds: float | None
     ttr_seconds: float | None
+    # For the post-mortem figures (facts stored before they existed have none).
+    resolved_at: datetime | None = None
+    postmortem_status: str = "none"
+    postmortem_published_at: datetime | None = None
 
     @classmethod
     def of(cls, incident: Incident) -> "IncidentFact":
@@ -39,6 +43,9 @@ class IncidentFact:
             incident.service,
             incident.tta_seconds,
             incident.ttr_seconds,
+            incident.resolved_at,
+            incident.postmortem_status,
+            incident.postmortem_published_at,
         )
 
     def encode(self) -> list[Any]:
@@ -49,12 +56,27 @@ class IncidentFact:
             self.service,
             self.tta_seconds,
             self.ttr_seconds,
+            iso(self.resolved_at) if self.resolved_at else None,
+            self.postmortem_status,
+            iso(self.postmortem_published_at) if self.postmortem_published_at else None,
         ]
 
     @classmethod
     def decode(cls, incident_id: str, value: list[Any]) -> "IncidentFact":
-        created, severity, status, service, tta, ttr = value
-        return cls(incident_id, parse_iso(created), Severity(severity), Status(status), service, tta, ttr)
+        created, severity, status, service, tta, ttr, *postmortem = value
+        resolved, postmortem_status, published = postmortem or (None, "none", None)
+        return cls(
+            incident_id,
+            parse_iso(created),
+            Severity(severity),
+            Status(status),
+            service,
+            tta,
+            ttr,
+            parse_iso(resolved) if resolved else None,
+            postmortem_status,
+            parse_iso(published) if published else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -83,6 +105,17 @@ def _summary(values: list[float]) -> dict[str, float | None]:
     }
 
 
+def in_window(
+    facts: list[IncidentFact], since: datetime, until: datetime, service: str | None
+) -> list[IncidentFact]:
+    """The facts of the incidents created in [since, until), of one service if given."""
+    return [
+        fact
+        for fact in facts
+        if since <= fact.created_at < until and (service is None or fact.service == service)
+    ]
+
+
 def summarize(
     facts: list[IncidentFact],
     open_now: list[OpenIncident],
@@ -92,11 +125,7 @@ def summarize(
     ack_sla_seconds: dict[Severity, int],
 ) -> dict[str, Any]:
     """The metrics body for the incidents created in [since, until), of one service if given."""
-    chosen = [
-        fact
-        for fact in facts
-        if since <= fact.created_at < until and (service is None or fact.service == service)
-    ]
+    chosen = in_window(facts, since, until, service)
     # A cancelled incident was noise: it counts, but does not weigh on the acknowledgement SLA.
     answerable = [fact for fact in chosen if fact.status is not Status.CANCELLED]
     within_sla = [

@@ -197,6 +197,10 @@ class Incident(BaseModel):
     # Keyed by the fingerprint's short hash, so a repeat can address its counters by path.
     alerts: dict[str, AlertState] = Field(default_factory=dict)
     version: int = 1
+    # none, draft, in_review or published, kept by `postmortem` events (`required` is shown, not kept: see
+    # domain/postmortems.py).
+    postmortem_status: str = "none"
+    postmortem_published_at: UtcTime | None = None
     updated_at: UtcTime
     # The newest timeline event that a person would call activity (comments too, deliveries not).
     last_activity_at: UtcTime

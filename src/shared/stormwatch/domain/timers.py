@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from stormwatch.domain.escalation import step_due
 from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration, Status
+from stormwatch.domain.postmortems import reminder_due
 
 # Inactivity is first checked this long after the last activity (the shortest period an org may choose); the
 # sweep then applies the org's own period.
@@ -18,9 +19,14 @@ class TimerKind(StrEnum):
     ACK_TIMEOUT = "ack_timeout"
     INACTIVITY = "inactivity"
     HEARTBEAT = "heartbeat"
+    POSTMORTEM = "postmortem"
+    ACTION_ITEM = "action_item"
 
 
 def incident_timers(incident: Incident) -> dict[TimerKind, datetime]:
+    reminder = reminder_due(incident)
+    if reminder is not None:
+        return {TimerKind.POSTMORTEM: reminder}
     if incident.superseded_by is not None or not incident.status.is_active:
         return {}
     timers = {TimerKind.INACTIVITY: incident.last_activity_at + INACTIVITY_CHECK}

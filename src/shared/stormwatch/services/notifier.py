@@ -87,6 +87,21 @@ class Notifier:
         previous, new = change.previous, change.current
         if change.archived:
             return
+        if new.postmortem_status == "published" and (
+            previous is None or previous.postmortem_status != "published"
+        ):
+            self._events.publish(
+                "postmortem.published",
+                {
+                    "incident_id": new.id,
+                    "org": new.org,
+                    "title": new.title,
+                    "severity": new.severity.value,
+                    "service": new.service,
+                    "version": new.version,
+                },
+            )
+            return
         if previous is None:
             detail_type = "incident.created"
         elif previous.status is not new.status:
@@ -175,6 +190,8 @@ _PHRASES = {
     "escalated": "Escalated to you",
     "assigned": "Assigned to you",
     "mentioned": "You were mentioned",
+    "postmortem_reminder": "Post-mortem due",
+    "action_item_reminder": "Action item overdue",
 }
 
 

@@ -1,21 +1,32 @@
 """Reading incidents. Every read is keyed by the caller's org, so other orgs' incidents do not exist here."""
 
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from stormwatch.cursors import CursorSigner
 from stormwatch.domain.listing import IncidentFilter
-from stormwatch.domain.models import Caller, Incident, Role, TimelineEvent
+from stormwatch.domain.models import Caller, Incident, Role, Severity, Status, TimelineEvent
 from stormwatch.domain.permissions import require
+from stormwatch.domain.postmortems import shown_status
 from stormwatch.store.incidents import IncidentDetail, IncidentStore
 
 ME = "me"
 
 
 class IncidentQueries:
-    def __init__(self, incidents: IncidentStore, cursors: CursorSigner, timeline_page_size: int) -> None:
+    def __init__(
+        self,
+        incidents: IncidentStore,
+        cursors: CursorSigner,
+        timeline_page_size: int,
+        required_severities: Callable[[str], Sequence[Severity]],
+    ) -> None:
         self._incidents = incidents
         self._cursors = cursors
         self._timeline_page_size = timeline_page_size
+        # The org's post-mortem_required_severities, read only for a page that holds a resolved incident
+        # without a post-mortem.
+        self._required_severities = required_severities
 
     def list_incidents(
         self, caller: Caller, wanted: IncidentFilter, limit: int, cursor: str | None
@@ -26,7 +37,8 @@ class IncidentQueries:
         scope = f"incidents\n{caller.org}\n{wanted.scope()}"
         position = self._cursors.open(scope, cursor) if cursor is not None else None
         incidents, next_position = self._incidents.list_incidents(caller.org, wanted, limit, position)
-        return incidents, self._cursors.sign(scope, next_position) if next_position else None
+        shown = self._with_postmortem_status(caller.org, incidents)
+        return shown, self._cursors.sign(scope, next_position) if next_position else None
 
     def timeline(
         self, caller: Caller, incident_id: str, newest_first: bool, limit: int, cursor: str | None
@@ -40,4 +52,13 @@ class IncidentQueries:
 
     def detail(self, caller: Caller, incident_id: str) -> IncidentDetail:
         require(caller, Role.VIEWER)
-        return self._incidents.detail(caller.org, incident_id, self._timeline_page_size)
+        detail = self._incidents.detail(caller.org, incident_id, self._timeline_page_size)
+        (detail.incident,) = self._with_postmortem_status(caller.org, [detail.incident])
+        return detail
+
+    def _with_postmortem_status(self, org: str, incidents: list[Incident]) -> list[Incident]:
+        """`postmortem_status` as shown: `required` for a resolved incident that needs one and has none."""
+        if not any(i.status is Status.RESOLVED and i.postmortem_status == "none" for i in incidents):
+            return incidents
+        required = self._required_severities(org)
+        return [i.model_copy(update={"postmortem_status": shown_status(i, required)}) for i in incidents]

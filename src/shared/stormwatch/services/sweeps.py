@@ -47,12 +47,15 @@ class Sweeper:
         policies: PolicyStore,
         clock: Clock,
         heartbeat: Callable[[Claim, datetime], None],
+        remind: Callable[[Claim, Incident, datetime], None],
     ) -> None:
         self._timers = timers
         self._incidents = incidents
         self._policies = policies
         self._clock = clock
         self._heartbeat = heartbeat
+        # Post-mortem and action-item reminders: built on first use (their models load PynamoDB).
+        self._remind = remind
 
     def run(self, now: datetime | None = None) -> SweepReport:
         now = now or self._clock.now()
@@ -98,6 +101,8 @@ class Sweeper:
             self._expire(incident, claim, now)
         elif timer.kind is TimerKind.INACTIVITY:
             self._nudge(incident, claim, now)
+        elif timer.kind in (TimerKind.POSTMORTEM, TimerKind.ACTION_ITEM):
+            self._remind(claim, incident, now)
 
     def _escalate(self, incident: Incident, claim: Claim, now: datetime) -> None:
         due = step_due(incident)
