@@ -8,12 +8,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
 from stormwatch.api.commands import incidents, integrations, members, policies
+from stormwatch.api.commands import schedules as schedule_routes
 from stormwatch.api.http import create_app, guard_request
 
 logger = Logger()
 app = create_app()
 for resource in (incidents, members, policies, integrations):
     app.include_router(resource.router)
+app.include_router(schedule_routes.router)
 
 
 @guard_request(json_body=True)

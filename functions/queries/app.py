@@ -12,11 +12,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from stormwatch.api.http import create_app
 from stormwatch.api.openapi import packaged
 from stormwatch.api.queries import incidents, integrations, members, metrics, policies
+from stormwatch.api.queries import schedules as schedule_routes
 
 logger = Logger()
 app = create_app()
 for resource in (incidents, metrics, policies, members, integrations):
     app.include_router(resource.router)
+app.include_router(schedule_routes.router)
 
 
 @app.get("/v1/openapi.json")

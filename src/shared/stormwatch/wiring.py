@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from stormwatch.services.notifier import Notifier
     from stormwatch.services.policies import PolicyAdmin
     from stormwatch.services.queries import IncidentQueries
+    from stormwatch.services.schedules import ScheduleAdmin
     from stormwatch.services.sns import SnsVerifier
     from stormwatch.services.sweeps import Sweeper
     from stormwatch.store.incidents import IncidentStore
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from stormwatch.store.members import MemberStore
     from stormwatch.store.metrics import MetricsStore
     from stormwatch.store.policies import PolicyStore
+    from stormwatch.store.schedules import ScheduleStore
     from stormwatch.store.timers import TimerStore
 
 clock: Clock = SystemClock()
@@ -167,6 +169,21 @@ def policy_admin() -> "PolicyAdmin":
 
 
 @lru_cache(maxsize=1)
+def schedule_store() -> "ScheduleStore":
+    from stormwatch.store.schedules import ScheduleStore
+
+    settings = get_settings()
+    return ScheduleStore(dynamodb_client(settings), settings.table_name)
+
+
+@lru_cache(maxsize=1)
+def schedule_admin() -> "ScheduleAdmin":
+    from stormwatch.services.schedules import ScheduleAdmin
+
+    return ScheduleAdmin(schedule_store(), member_store(), policy_store(), clock, sleep)
+
+
+@lru_cache(maxsize=1)
 def timer_store() -> "TimerStore":
     from stormwatch.store.timers import TimerStore
 
@@ -233,6 +250,8 @@ def reset() -> None:
         metrics_queries,
         policy_store,
         policy_admin,
+        schedule_store,
+        schedule_admin,
         timer_store,
         sweeper,
         notifier,
