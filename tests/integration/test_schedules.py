@@ -262,3 +262,67 @@ def test_everyone_on_call_and_a_members_upcoming_shifts(team):
     ]
     assert team.call("GET", "/v1/members/zoe/shifts", roles="[viewer]").status == 404
     assert team.call("GET", "/v1/members/bob/shifts", org="globex", roles="[viewer]").status == 404
+
+
+def schedule_policy(stack, schedule_id):
+    body = {
+        "name": "payments",
+        "levels": [{"delay_minutes": 5, "targets": [{"type": "schedule", "value": schedule_id}]}],
+    }
+    created = stack.call("POST", "/v1/escalation-policies", body, roles="[admin]")
+    assert created.status == 201, created.body
+    settings = {"default_escalation_policy_id": created.body["id"]}
+    assert stack.call("PUT", "/v1/org/settings", settings, roles="[admin]").status == 200
+    return created.body
+
+
+def test_a_level_targeting_a_schedule_pages_whoever_is_on_call_when_it_fires(team):
+    schedule = create(team)
+    schedule_policy(team, schedule["id"])
+    for moment, key, member in (
+        (datetime(2026, 3, 4, 12, tzinfo=UTC), "db::down", "alice"),
+        (datetime(2026, 3, 10, 12, tzinfo=UTC), "db::lag", "bob"),
+    ):
+        team.clock.moment = moment
+        incident_id = team.fire(key)
+        team.sweep()
+        timeline = team.call("GET", f"/v1/incidents/{incident_id}/timeline", roles="[viewer]").body["items"]
+        (escalated,) = [event for event in timeline if event["type"] == "escalated"]
+        assert escalated["data"]["targets"] == [
+            {"type": "schedule", "value": schedule["id"], "member": member}
+        ]
+        notified = [n for n in team.outbox() if n["incident_id"] == incident_id and n["kind"] == "escalated"]
+        assert [(n["member"], n["data"]["schedule_id"]) for n in notified] == [(member, schedule["id"])]
+
+
+def test_a_schedule_with_nobody_on_call_pages_nobody_and_the_timeline_says_so(team):
+    later = weekly(layers=[{**weekly()["layers"][0], "start_date": "2026-06-01"}])
+    schedule = create(team, later)
+    schedule_policy(team, schedule["id"])
+    incident_id = team.fire("db::down")
+    team.sweep()
+    timeline = team.call("GET", f"/v1/incidents/{incident_id}/timeline", roles="[viewer]").body["items"]
+    (escalated,) = [event for event in timeline if event["type"] == "escalated"]
+    assert escalated["data"]["targets"][0]["member"] is None
+    assert [n for n in team.outbox() if n["incident_id"] == incident_id and n["kind"] == "escalated"] == []
+
+
+def test_a_policy_naming_an_unknown_schedule_is_400_and_a_paged_schedule_cannot_be_deleted(team):
+    body = {
+        "name": "p",
+        "levels": [{"delay_minutes": 5, "targets": [{"type": "schedule", "value": "sch_nope"}]}],
+    }
+    answer = team.call("POST", "/v1/escalation-policies", body, roles="[admin]")
+    assert answer.status == 400
+    assert answer.body["error"]["message"].startswith("body.levels[0].targets[0].value")
+    team.add_member("olga", org="globex")
+    elsewhere = create(
+        team, org="globex", body=weekly(layers=[{**weekly()["layers"][0], "participants": ["olga"]}])
+    )
+    body["levels"][0]["targets"][0]["value"] = elsewhere["id"]
+    assert team.call("POST", "/v1/escalation-policies", body, roles="[admin]").status == 400
+    schedule = create(team)
+    policy = schedule_policy(team, schedule["id"])
+    refused = team.call("DELETE", f"/v1/schedules/{schedule['id']}", roles="[admin]")
+    assert refused.status == 409 and refused.body["error"]["details"] == {"policy_ids": [policy["id"]]}
+    assert team.call("GET", f"/v1/schedules/{schedule['id']}", roles="[viewer]").status == 200

@@ -165,7 +165,7 @@ def policy_store() -> "PolicyStore":
 def policy_admin() -> "PolicyAdmin":
     from stormwatch.services.policies import PolicyAdmin
 
-    return PolicyAdmin(policy_store(), clock)
+    return PolicyAdmin(policy_store(), clock, schedule_store())
 
 
 @lru_cache(maxsize=1)
@@ -201,6 +201,7 @@ def sweeper() -> "Sweeper":
         policy_store(),
         clock,
         lambda claim, now: ingest_service().missed_heartbeat(claim, now),
+        schedule_store(),
     )
 
 
