@@ -326,3 +326,79 @@ def test_a_policy_naming_an_unknown_schedule_is_400_and_a_paged_schedule_cannot_
     refused = team.call("DELETE", f"/v1/schedules/{schedule['id']}", roles="[admin]")
     assert refused.status == 409 and refused.body["error"]["details"] == {"policy_ids": [policy["id"]]}
     assert team.call("GET", f"/v1/schedules/{schedule['id']}", roles="[viewer]").status == 200
+
+
+def test_the_default_on_call_takes_new_incidents_without_an_assignee(team):
+    schedule = create(team)
+    bad = team.call("PUT", "/v1/org/settings", {"default_schedule_id": "sch_nope"}, roles="[admin]")
+    assert bad.status == 404
+    answer = team.call("PUT", "/v1/org/settings", {"default_schedule_id": schedule["id"]}, roles="[admin]")
+    assert answer.status == 200 and answer.body["default_schedule_id"] == schedule["id"]
+    team.clock.moment = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    incident = team.incident(team.fire("db::down"))
+    assert incident["assignee"] == "bob"
+    (assigned,) = [event for event in incident["timeline"] if event["type"] == "assigned"]
+    assert assigned["data"]["reason"] == f"on call for schedule {schedule['id']}"
+    assert [n["member"] for n in team.outbox() if n["kind"] == "assigned"] == ["bob"]
+
+
+def test_an_integrations_default_schedule_comes_before_the_orgs(team):
+    org_default = create(team)
+    own = create(team, weekly(name="own", layers=[{**weekly()["layers"][0], "participants": ["carol"]}]))
+    team.call("PUT", "/v1/org/settings", {"default_schedule_id": org_default["id"]}, roles="[admin]")
+    integration = team.call(
+        "POST",
+        "/v1/integrations",
+        {"source": "generic", "name": "g", "default_schedule_id": own["id"]},
+        roles="[admin]",
+    ).body
+    team.clock.moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    answer = team.hook(
+        "generic_firing",
+        body={"incident_key": "a::b", "severity": "high"},
+        authorization=f"Bearer {integration['key']}",
+    )
+    assert team.incident(answer.body["results"][0]["incident_id"])["assignee"] == "carol"
+    # Repeats of the incident read no schedule and keep its assignee.
+    answer = team.hook(
+        "generic_firing",
+        body={"incident_key": "a::b", "severity": "high"},
+        authorization=f"Bearer {integration['key']}",
+    )
+    assert answer.body["results"][0]["action"] == "updated"
+
+
+def test_a_departing_member_leaves_every_layer_and_their_incidents_go_to_the_default_on_call(team):
+    payments = create(team)
+    databases = create(
+        team, weekly(name="databases", layers=[{**weekly()["layers"][0], "participants": ["carol", "bob"]}])
+    )
+    solo = create(team, weekly(name="solo", layers=[{**weekly()["layers"][0], "participants": ["carol"]}]))
+    team.call("PUT", "/v1/org/settings", {"default_schedule_id": payments["id"]}, roles="[admin]")
+    team.clock.moment = datetime(2026, 3, 4, 12, tzinfo=UTC)
+    incident_id = team.fire("db::down")
+    team.call("POST", f"/v1/incidents/{incident_id}/assignment", {"assignee": "alice"})
+    answer = team.call("DELETE", "/v1/members/alice", roles="[admin]")
+    assert answer.status == 200, answer.body
+    assert answer.body == {
+        "handle": "alice",
+        "schedules_changed": [{"id": payments["id"], "name": "payments"}],
+    }
+    # The rotation closes up: bob alone now, and on call.
+    stored = team.call("GET", f"/v1/schedules/{payments['id']}", roles="[viewer]").body
+    assert stored["layers"][0]["participants"] == ["bob"]
+    incident = team.incident(incident_id)
+    assert incident["assignee"] == "bob"
+    (handed_over,) = [
+        event
+        for event in incident["timeline"]
+        if event["type"] == "assigned" and event["data"]["previous"] == "alice"
+    ]
+    assert (
+        handed_over["data"]["reason"] == f"assignee alice left; bob is on call for schedule {payments['id']}"
+    )
+    answer = team.call("DELETE", "/v1/members/carol", roles="[admin]")
+    assert sorted(item["name"] for item in answer.body["schedules_changed"]) == ["databases", "solo"]
+    assert team.call("GET", f"/v1/schedules/{solo['id']}", roles="[viewer]").body["layers"] == []
+    assert on_call(team, solo["id"], "2026-03-04T12:00:00Z").body["member"] is None
+    assert on_call(team, databases["id"], "2026-03-04T12:00:00Z").body["member"] == "bob"

@@ -80,6 +80,7 @@ def ingest_service() -> "IngestService":
         sns,
         integration_store(),
         timer_store(),
+        lambda org, schedule_id, now: schedule_admin().default_on_call(org, schedule_id, now),
     )
 
 
@@ -118,7 +119,7 @@ def incident_queries() -> "IncidentQueries":
 def member_admin() -> "MemberAdmin":
     from stormwatch.services.members import MemberAdmin
 
-    return MemberAdmin(member_store(), incident_store(), policy_store(), clock, sleep)
+    return MemberAdmin(member_store(), incident_store(), policy_store(), clock, sleep, schedule_admin())
 
 
 @lru_cache(maxsize=1)

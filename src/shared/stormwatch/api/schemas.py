@@ -128,6 +128,7 @@ class IntegrationSettings(Strict):
     flapping_threshold: int | None = Field(default=None, ge=1, le=100)
     default_assignee: Handle | None = None
     escalation_policy_id: str | None = Field(default=None, max_length=64)
+    default_schedule_id: str | None = Field(default=None, max_length=64)
     heartbeat_minutes: int | None = Field(default=None, ge=1, le=10080)
     insufficient_data: Literal["ignore", "firing", "resolved"] | None = None
     signing_secret: str | None = Field(default=None, min_length=16, max_length=256)
@@ -217,6 +218,7 @@ class PolicyPatch(Strict):
 
 class OrgSettingsBody(Strict):
     default_escalation_policy_id: str | None = Field(default=None, max_length=64)
+    default_schedule_id: str | None = Field(default=None, max_length=64)
     inactivity_days: int | None = Field(default=None, ge=1, le=90)
 
 

@@ -81,6 +81,9 @@ class EscalationPolicy(BaseModel):
 
 class OrgSettings(BaseModel):
     default_escalation_policy_id: str | None = None
+    # "The default on-call": new incidents without an assignee, and a departing member's incidents, go
+    # to whoever this schedule has on call.
+    default_schedule_id: str | None = None
     inactivity_days: int = Field(default=7, ge=1, le=90)
     updated_at: UtcTime | None = None
 

@@ -60,6 +60,8 @@ class PolicyAdmin:
         default = fields.get("default_escalation_policy_id")
         if default is not None:
             self._store.get(caller.org, default)
+        if fields.get("default_schedule_id") is not None:
+            self._schedules.get(caller.org, fields["default_schedule_id"])
         settings = OrgSettings.model_validate(
             {**self._store.settings(caller.org).model_dump(), **fields, "updated_at": self._clock.now()}
         )

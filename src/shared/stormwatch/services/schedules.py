@@ -191,16 +191,31 @@ class ScheduleAdmin:
         ]
         return sorted(found, key=lambda found: (found.shift.start, found.schedule.id))
 
-    def remove_member(self, org: str, handle: str) -> list[str]:
-        """Take a departing member out of every schedule; the ids of the schedules that changed."""
+    def default_on_call(self, org: str, schedule_id: str | None, now: datetime) -> tuple[str, str] | None:
+        """The default on-call at `now` (member, schedule id): whoever `schedule_id` has on call, else the
+        org's default schedule; None when neither has anyone."""
+        found = self._member_on_call(org, schedule_id, now) if schedule_id is not None else None
+        if found is None:
+            default = self._policies.settings(org).default_schedule_id
+            if default is not None and default != schedule_id:
+                found = self._member_on_call(org, default, now)
+        return found
+
+    def _member_on_call(self, org: str, schedule_id: str, now: datetime) -> tuple[str, str] | None:
+        try:
+            member = on_call(self._schedules.get(org, schedule_id), now).member
+        except NotFound:
+            return None
+        return (member, schedule_id) if member is not None else None
+
+    def remove_member(self, org: str, handle: str) -> list[Schedule]:
+        """Take a departing member out of every schedule; the schedules that changed."""
         now = self._clock.now()
-        changed: list[str] = []
-        for schedule in self._schedules.list_schedules(org):
-            if handle not in schedule.members():
-                continue
+        return [
             self._change(org, schedule.id, lambda before: without_member(before, handle, now))
-            changed.append(schedule.id)
-        return changed
+            for schedule in self._schedules.list_schedules(org)
+            if handle in schedule.members()
+        ]
 
     def _change(self, org: str, schedule_id: str, change: Callable[[Schedule], Schedule]) -> Schedule:
         """Read, change and write the schedule, again from the read when someone else wrote meanwhile."""
