@@ -82,6 +82,8 @@ MATRIX = [
     ("GET", "/v1/schedules/{id}/shifts", None, "viewer"),
     ("GET", "/v1/oncall", None, "viewer"),
     ("GET", "/v1/members/{handle}/shifts", None, "viewer"),
+    ("POST", "/v1/schedules/{id}/calendar-token", None, "admin"),
+    ("DELETE", "/v1/schedules/{id}/calendar-token", None, "admin"),
 ]
 
 

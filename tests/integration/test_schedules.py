@@ -1,10 +1,14 @@
 """On-call schedules through the handlers: admins write them, every role reads who is on call, another
 org's schedules are 404, bad definitions are 400 naming the field, overrides replace whoever is on call."""
 
+import json
 import threading
 from datetime import UTC, datetime
 
+import icalendar
 import pytest
+
+from tests.integration.conftest import load_event
 
 MONDAY = "2026-03-02T08:00:00Z"  # 09:00 in Berlin: the hand-off
 
@@ -402,3 +406,68 @@ def test_a_departing_member_leaves_every_layer_and_their_incidents_go_to_the_def
     assert team.call("GET", f"/v1/schedules/{solo['id']}", roles="[viewer]").body["layers"] == []
     assert on_call(team, solo["id"], "2026-03-04T12:00:00Z").body["member"] is None
     assert on_call(team, databases["id"], "2026-03-04T12:00:00Z").body["member"] == "bob"
+
+
+def feed(stack, schedule_id, query):
+    """The calendar route as a calendar app calls it: no JWT, the token in the URL. Its raw answer."""
+    event = load_event("commands/acknowledge.json")
+    path = f"/v1/schedules/{schedule_id}/calendar.ics"
+    event["routeKey"] = event["requestContext"]["routeKey"] = "GET /v1/schedules/{id}/calendar.ics"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = "GET"
+    event["pathParameters"] = {"id": schedule_id}
+    del event["requestContext"]["authorizer"]
+    event.pop("body", None)
+    event["queryStringParameters"] = query
+    event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
+    return stack.functions["queries"].invoke(event)
+
+
+def test_a_calendar_app_reads_the_shifts_with_the_feed_token_until_it_is_revoked(team):
+    schedule = create(team)
+    path = f"/v1/schedules/{schedule['id']}/calendar-token"
+    issued = team.call("POST", path, roles="[admin]")
+    assert issued.status == 201, issued.body
+    token = issued.body["token"]
+    assert issued.body["path"] == f"/v1/schedules/{schedule['id']}/calendar.ics?token={token}"
+    stored = team.call("GET", f"/v1/schedules/{schedule['id']}", roles="[viewer]").body
+    assert stored["has_calendar_token"] is True and token not in json.dumps(stored)
+
+    answer = feed(team, schedule["id"], {"token": token})
+    assert answer["statusCode"] == 200 and answer["headers"]["Content-Type"].startswith("text/calendar")
+    parsed = icalendar.Calendar.from_ical(answer["body"])
+    events = [(e["SUMMARY"], e.decoded("DTSTART"), e.decoded("DTEND")) for e in parsed.walk("VEVENT")]
+    assert events[:3] == [
+        (
+            "On call: alice (payments)",
+            datetime(2026, 3, 2, 8, tzinfo=UTC),
+            datetime(2026, 3, 9, 8, tzinfo=UTC),
+        ),
+        (
+            "On call: bob (payments)",
+            datetime(2026, 3, 9, 8, tzinfo=UTC),
+            datetime(2026, 3, 16, 8, tzinfo=UTC),
+        ),
+        (
+            "On call: alice (payments)",
+            datetime(2026, 3, 16, 8, tzinfo=UTC),
+            datetime(2026, 3, 23, 8, tzinfo=UTC),
+        ),
+    ]
+    only_bob = icalendar.Calendar.from_ical(
+        feed(team, schedule["id"], {"token": token, "member": "bob"})["body"]
+    )
+    assert {str(e["SUMMARY"]) for e in only_bob.walk("VEVENT")} == {"On call: bob (payments)"}
+
+    other = create(team, weekly(name="other"))
+    assert feed(team, other["id"], {"token": token})["statusCode"] == 401
+    assert feed(team, schedule["id"], {})["statusCode"] == 401
+    rotated = team.call("POST", path, roles="[admin]").body["token"]
+    assert feed(team, schedule["id"], {"token": token})["statusCode"] == 401
+    assert feed(team, schedule["id"], {"token": rotated})["statusCode"] == 200
+    assert team.call("DELETE", path, roles="[admin]").status == 204
+    assert feed(team, schedule["id"], {"token": rotated})["statusCode"] == 401
+    assert (
+        team.call("GET", f"/v1/schedules/{schedule['id']}", roles="[viewer]").body["has_calendar_token"]
+        is False
+    )

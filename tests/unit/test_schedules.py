@@ -348,3 +348,18 @@ def _clip(shifts, since, until):
         for s in shifts
         if s.end > since and s.start < until
     ]
+
+
+def test_the_calendar_feed_folds_long_lines_and_escapes_text_as_rfc_5545_says():
+    import icalendar
+
+    from stormwatch.domain.calendar import calendar
+
+    name = "Zahlungen; Nacht, Wochenende — Bereitschaft für die Überwachung der Zahlungsströme " * 2
+    sched = schedule([layer(["alice"])]).model_copy(update={"name": name.strip()})
+    shifts = final_shifts(sched, datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 20, tzinfo=UTC))
+    text = calendar(sched, shifts, T0)
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    parsed = icalendar.Calendar.from_ical(text)
+    (event,) = parsed.walk("VEVENT")
+    assert str(event["SUMMARY"]) == f"On call: alice ({name.strip()})"

@@ -44,7 +44,9 @@ class OverrideBody(_Strict):
 
 
 def schedule_view(schedule: Schedule) -> dict[str, Any]:
-    return schedule.model_dump(mode="json")
+    view = schedule.model_dump(mode="json", exclude={"calendar_token_hash"})
+    view["has_calendar_token"] = schedule.calendar_token_hash is not None
+    return view
 
 
 def override_view(override: Override) -> dict[str, Any]:

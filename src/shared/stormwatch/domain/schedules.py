@@ -170,6 +170,8 @@ class Schedule(BaseModel):
     created_at: UtcTime
     updated_at: UtcTime
     version: int = 1
+    # The SHA-256 of the calendar feed's token, if one is issued; the token itself is shown once.
+    calendar_token_hash: str | None = None
 
     @model_validator(mode="after")
     def _distinct_layer_names(self) -> "Schedule":

@@ -2,6 +2,8 @@
 remove overrides (the everyday "cover my Tuesday"). Each read is one GetItem (or one Query for the org's
 schedules) and the computation of domain/schedules.py."""
 
+import hashlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,7 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from stormwatch.clock import Clock
-from stormwatch.domain.errors import Conflict, InvalidInput, NotFound
+from stormwatch.domain.calendar import calendar
+from stormwatch.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from stormwatch.domain.models import Caller, Role
 from stormwatch.domain.permissions import require
 from stormwatch.domain.schedules import (
@@ -35,6 +38,8 @@ from stormwatch.store.policies import PolicyStore
 from stormwatch.store.schedules import ScheduleStore
 
 DEFAULT_UPCOMING = timedelta(days=28)
+CALENDAR_BEHIND = timedelta(days=7)
+CALENDAR_AHEAD = timedelta(days=84)
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,13 @@ class ScheduleAdmin:
                 "change those first",
                 details={"policy_ids": users},
             )
-        self._schedules.delete(caller.org, schedule_id)
+        retrying(
+            lambda: self._schedules.delete(
+                caller.org, self._schedules.get(caller.org, schedule_id, consistent=True)
+            ),
+            self._sleep,
+            f"schedule {schedule_id}",
+        )
 
     def add_override(self, caller: Caller, schedule_id: str, fields: dict[str, Any]) -> Override:
         require(caller, Role.RESPONDER)
@@ -191,6 +202,44 @@ class ScheduleAdmin:
         ]
         return sorted(found, key=lambda found: (found.shift.start, found.schedule.id))
 
+    def issue_calendar_token(self, caller: Caller, schedule_id: str) -> tuple[Schedule, str]:
+        """A new feed token for the schedule's calendar, shown this once; the previous one stops working."""
+        require(caller, Role.ADMIN)
+        token = f"swcal_{secrets.token_urlsafe(24)}"
+        return self._replace_token(caller.org, schedule_id, _token_hash(token)), token
+
+    def revoke_calendar_token(self, caller: Caller, schedule_id: str) -> Schedule:
+        require(caller, Role.ADMIN)
+        return self._replace_token(caller.org, schedule_id, None)
+
+    def _replace_token(self, org: str, schedule_id: str, token_hash: str | None) -> Schedule:
+        def attempt() -> Schedule:
+            before = self._schedules.get(org, schedule_id, consistent=True)
+            after = before.model_copy(
+                update={
+                    "calendar_token_hash": token_hash,
+                    "version": before.version + 1,
+                    "updated_at": self._clock.now(),
+                }
+            )
+            self._schedules.replace_calendar_token(org, before, after)
+            return after
+
+        return retrying(attempt, self._sleep, f"schedule {schedule_id}")
+
+    def calendar_feed(self, schedule_id: str, token: str | None, member: str | None) -> tuple[Schedule, str]:
+        """The schedule's iCalendar feed, from a week ago to CALENDAR_AHEAD from now, for a calendar app
+        holding its token (no other credentials); `member` keeps only that member's shifts."""
+        owner = self._schedules.calendar_owner(_token_hash(token)) if token else None
+        if owner is None or owner[1] != schedule_id:
+            raise Unauthenticated("token: not a calendar token of this schedule (revoked, or never issued)")
+        schedule = self._schedules.get(owner[0], schedule_id)
+        now = self._clock.now()
+        shifts = final_shifts(schedule, now - CALENDAR_BEHIND, now + CALENDAR_AHEAD)
+        if member is not None:
+            shifts = [shift for shift in shifts if shift.member == member]
+        return schedule, calendar(schedule, shifts, now)
+
     def default_on_call(self, org: str, schedule_id: str | None, now: datetime) -> tuple[str, str] | None:
         """The default on-call at `now` (member, schedule id): whoever `schedule_id` has on call, else the
         org's default schedule; None when neither has anyone."""
@@ -268,3 +317,7 @@ def _window(since: datetime, until: datetime | None, default: timedelta) -> tupl
             f"until: the window is at most {MAX_WINDOW.days} days", details=[{"field": "until"}]
         )
     return since, until
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -15,6 +15,7 @@ Layout (one table, `pk`/`sk`):
 - `ORG#{org}#MEMBERS` / `MEMBER#{handle}`: the org's members.
 - `ORG#{org}#SCHEDULES` / `SCHEDULE#{id}`: an on-call schedule whole (layers and overrides), so who is on
   call is one GetItem.
+- `CALTOKEN#{sha256(token)}` / `CALENDAR`: a schedule's calendar feed token's owner (org, schedule id).
 - `OUTBOX#{id}` / `OUTBOX`: a notification to deliver, one partition each (no hot item); it expires.
 - `IDEMPOTENCY#{key}` / `IDEMPOTENCY`: a command's first answer, for retries; it expires.
 - `ORG#{org}#DELIVERY#{key}` / `DELIVERY`: a delivery (or part of one) already written; it expires.
@@ -192,6 +193,10 @@ class ScheduleKeys:
     @staticmethod
     def of(org: str, schedule_id: str) -> dict[str, str]:
         return {"pk": ScheduleKeys.partition(org), "sk": f"SCHEDULE#{schedule_id}"}
+
+    @staticmethod
+    def calendar_token(token_hash: str) -> dict[str, str]:
+        return {"pk": f"CALTOKEN#{token_hash}", "sk": "CALENDAR"}
 
 
 class TimerKeys:

@@ -67,18 +67,74 @@ class ScheduleStore:
         }
         return [_schedule(item) for item in query_all(self._client, request)]
 
-    def delete(self, org: str, schedule_id: str) -> None:
+    def delete(self, org: str, schedule: Schedule) -> None:
+        """The schedule and its calendar token, if it is still as read."""
+        operations: list[dict[str, Any]] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": encode_item(ScheduleKeys.of(org, schedule.id)),
+                    "ConditionExpression": "version = :seen",
+                    "ExpressionAttributeValues": {":seen": {"N": str(schedule.version)}},
+                }
+            }
+        ]
+        if schedule.calendar_token_hash is not None:
+            operations.append(self._forget_token(schedule.calendar_token_hash))
+        self._transact(operations, schedule.id)
+
+    def replace_calendar_token(self, org: str, before: Schedule, after: Schedule) -> None:
+        """Write `after` with its new calendar token (or none), and retire `before`'s, in one transaction."""
+        item = {
+            **after.model_dump(mode="json", exclude_none=True),
+            **ScheduleKeys.of(org, after.id),
+            "entity": "schedule",
+            "org": org,
+        }
+        operations: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": encode_item(item),
+                    "ConditionExpression": "version = :seen",
+                    "ExpressionAttributeValues": {":seen": {"N": str(before.version)}},
+                }
+            }
+        ]
+        if after.calendar_token_hash is not None:
+            owner = {
+                **ScheduleKeys.calendar_token(after.calendar_token_hash),
+                "org": org,
+                "schedule_id": after.id,
+            }
+            operations.append({"Put": {"TableName": self._table, "Item": encode_item(owner)}})
+        if before.calendar_token_hash is not None:
+            operations.append(self._forget_token(before.calendar_token_hash))
+        self._transact(operations, before.id)
+
+    def calendar_owner(self, token_hash: str) -> tuple[str, str] | None:
+        """The (org, schedule id) a calendar token opens, found by the token's hash alone."""
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self._table, Key=encode_item(ScheduleKeys.calendar_token(token_hash))
+            )
+        raw = response.get("Item")
+        if raw is None:
+            return None
+        item = decode_item(raw)
+        return item["org"], item["schedule_id"]
+
+    def _forget_token(self, token_hash: str) -> dict[str, Any]:
+        return {
+            "Delete": {"TableName": self._table, "Key": encode_item(ScheduleKeys.calendar_token(token_hash))}
+        }
+
+    def _transact(self, operations: list[dict[str, Any]], schedule_id: str) -> None:
         try:
             with translated_errors():
-                self._client.delete_item(
-                    TableName=self._table,
-                    Key=encode_item(ScheduleKeys.of(org, schedule_id)),
-                    ConditionExpression="attribute_exists(pk)",
-                )
+                self._client.transact_write_items(TransactItems=operations)
         except ConditionFailed:
-            raise NotFound(
-                f"schedule {schedule_id} not found", details={"schedule_id": schedule_id}
-            ) from None
+            raise ConcurrentModification(f"schedule {schedule_id} changed meanwhile") from None
 
 
 def _schedule(item: dict[str, Any]) -> Schedule:

@@ -64,3 +64,16 @@ def add_override(schedule_id: str, body: Annotated[OverrideBody, Body()]) -> Res
 def remove_override(schedule_id: str, override_id: str) -> Response[str]:
     schedule_admin().remove_override(current_caller(router), schedule_id, override_id)
     return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")
+
+
+@router.post("/v1/schedules/<schedule_id>/calendar-token")
+def issue_calendar_token(schedule_id: str) -> Response[str]:
+    schedule, token = schedule_admin().issue_calendar_token(current_caller(router), schedule_id)
+    answer = {"token": token, "path": f"/v1/schedules/{schedule.id}/calendar.ics?token={token}"}
+    return json_response(HTTPStatus.CREATED, answer)
+
+
+@router.delete("/v1/schedules/<schedule_id>/calendar-token")
+def revoke_calendar_token(schedule_id: str) -> Response[str]:
+    schedule_admin().revoke_calendar_token(current_caller(router), schedule_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")

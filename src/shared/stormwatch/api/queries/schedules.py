@@ -66,3 +66,19 @@ def everyone_on_call(at: At = None) -> Response[str]:
 def member_shifts(handle: str, since: Since = None, until: Until = None) -> Response[str]:
     found = schedule_admin().upcoming_shifts(current_caller(router), handle.lower(), since, until)
     return json_response(HTTPStatus.OK, member_shifts_view(found))
+
+
+@router.get("/v1/schedules/<schedule_id>/calendar.ics")
+def calendar_feed(
+    schedule_id: str,
+    token: Annotated[str | None, Query(max_length=128, description="the schedule's calendar token")] = None,
+    member: Annotated[str | None, Query(max_length=40, description="only this member's shifts")] = None,
+) -> Response[str]:
+    """No JWT: calendar apps hold the schedule's revocable feed token instead."""
+    schedule, feed = schedule_admin().calendar_feed(schedule_id, token, member.lower() if member else None)
+    return Response(
+        status_code=HTTPStatus.OK.value,
+        content_type="text/calendar; charset=utf-8",
+        body=feed,
+        headers={"Content-Disposition": f'inline; filename="{schedule.id}.ics"'},
+    )
