@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sweeps.py 100 10000
 	$(BIN)/python bench/storm.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/schedules.py
 
 clean:
 	rm -rf $(VENV) .stormwatch .pytest_cache .mypy_cache .ruff_cache
