@@ -130,6 +130,7 @@ def test_another_orgs_schedules_are_not_found(team):
             "body.layers[0].participants[1]",
         ),
         ({"layers": []}, "body.layers"),
+        ({"layers": [{**weekly()["layers"][0], "start_date": "1900-01-01"}]}, "body.layers[0].start_date"),
     ],
 )
 def test_a_bad_definition_is_400_naming_the_field_and_nothing_is_stored(team, changes, field):
@@ -193,8 +194,8 @@ def test_an_override_replaces_whoever_is_on_call_in_its_span_and_can_be_removed(
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"member": "zoe", "start": "2026-03-04T10:00:00Z", "end": "2026-03-04T18:00:00Z"}, "member"),
-        ({"member": "carol", "start": "2026-03-04T18:00:00Z", "end": "2026-03-04T10:00:00Z"}, "end"),
+        ({"member": "zoe", "start": "2026-03-04T10:00:00Z", "end": "2026-03-04T18:00:00Z"}, "body.member"),
+        ({"member": "carol", "start": "2026-03-04T18:00:00Z", "end": "2026-03-04T10:00:00Z"}, "body.end"),
         ({"member": "carol", "start": "2026-03-04T10:00:00", "end": "2026-03-04T18:00:00Z"}, "body.start"),
     ],
 )
@@ -238,6 +239,8 @@ def test_a_shift_window_is_bounded(team):
         roles="[viewer]",
     )
     assert answer.status == 400 and answer.body["error"]["message"].startswith("until")
+    far = on_call(team, schedule["id"], "9999-12-31T23:00:00Z")
+    assert far.status == 400 and far.body["error"]["message"].startswith("at")
 
 
 def test_everyone_on_call_and_a_members_upcoming_shifts(team):

@@ -36,6 +36,9 @@ MAX_SHIFT = timedelta(days=84)
 MAX_WINDOW = timedelta(days=93)
 MAX_OVERRIDE = timedelta(days=93)
 MAX_OVERRIDES = 200
+# Instants a schedule answers for (dates far outside would overflow the calendar arithmetic).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 _LOOKAHEADS = (timedelta(days=1), timedelta(days=8), MAX_WINDOW)
 
@@ -120,7 +123,7 @@ class Layer(BaseModel):
     handoff_time: LocalTime = "09:00"
     # Weekly shifts only: the weekday of the hand-off; by default the start date's.
     handoff_day: Weekday | None = None
-    start_date: date
+    start_date: date = Field(ge=EARLIEST.date(), le=LATEST.date())
     restrictions: list[Restriction] = Field(default_factory=list, max_length=14)
 
     @model_validator(mode="after")

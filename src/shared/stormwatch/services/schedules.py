@@ -17,6 +17,8 @@ from stormwatch.domain.errors import Conflict, InvalidInput, NotFound, Unauthent
 from stormwatch.domain.models import Caller, Role
 from stormwatch.domain.permissions import require
 from stormwatch.domain.schedules import (
+    EARLIEST,
+    LATEST,
     MAX_OVERRIDE,
     MAX_OVERRIDES,
     MAX_WINDOW,
@@ -124,16 +126,21 @@ class ScheduleAdmin:
         now = self._clock.now()
         start, end = fields["start"], fields["end"]
         if end <= start:
-            raise InvalidInput("end: must be after start", details=[{"field": "body.end"}])
+            raise InvalidInput("body.end: must be after start", details=[{"field": "body.end"}])
         if end - start > MAX_OVERRIDE:
             raise InvalidInput(
-                f"end: an override lasts at most {MAX_OVERRIDE.days} days", details=[{"field": "body.end"}]
+                f"body.end: an override lasts at most {MAX_OVERRIDE.days} days",
+                details=[{"field": "body.end"}],
             )
         if end <= now:
-            raise InvalidInput("end: the override would be over already", details=[{"field": "body.end"}])
+            raise InvalidInput(
+                "body.end: the override would be over already", details=[{"field": "body.end"}]
+            )
+        _instant("body.end", end)
         if not self._members.existing(caller.org, [fields["member"]]):
             raise InvalidInput(
-                f"member: {fields['member']} is not a member of the org", details=[{"field": "body.member"}]
+                f"body.member: {fields['member']} is not a member of the org",
+                details=[{"field": "body.member"}],
             )
         override = Override(
             id=f"ovr_{new_event_id(now).lower()}",
@@ -166,8 +173,9 @@ class ScheduleAdmin:
 
     def on_call(self, caller: Caller, schedule_id: str, at: datetime | None) -> ScheduleOnCall:
         require(caller, Role.VIEWER)
+        moment = _instant("at", at or self._clock.now())
         schedule = self._schedules.get(caller.org, schedule_id)
-        return ScheduleOnCall(schedule, on_call(schedule, at or self._clock.now()))
+        return ScheduleOnCall(schedule, on_call(schedule, moment))
 
     def shifts(
         self, caller: Caller, schedule_id: str, since: datetime | None, until: datetime | None
@@ -179,7 +187,7 @@ class ScheduleAdmin:
 
     def everyone_on_call(self, caller: Caller, at: datetime | None) -> list[ScheduleOnCall]:
         require(caller, Role.VIEWER)
-        moment = at or self._clock.now()
+        moment = _instant("at", at or self._clock.now())
         return [
             ScheduleOnCall(schedule, on_call(schedule, moment))
             for schedule in self._schedules.list_schedules(caller.org)
@@ -308,8 +316,17 @@ def _valid(fields: dict[str, Any]) -> Schedule:
         raise InvalidInput(f"{problems[0]['field']}: {problems[0]['problem']}", details=problems) from None
 
 
+def _instant(field: str, moment: datetime) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise InvalidInput(
+            f"{field}: schedules answer for {EARLIEST.year} to {LATEST.year - 1}", details=[{"field": field}]
+        )
+    return moment
+
+
 def _window(since: datetime, until: datetime | None, default: timedelta) -> tuple[datetime, datetime]:
-    until = until or since + default
+    _instant("since", since)
+    until = _instant("until", until or since + default)
     if until <= since:
         raise InvalidInput("until: must be after since", details=[{"field": "until"}])
     if until - since > MAX_WINDOW:

@@ -19,33 +19,28 @@ class ScheduleStore:
 
     def create(self, org: str, schedule: Schedule) -> None:
         try:
-            self._put(org, schedule, "attribute_not_exists(pk)", {})
+            with translated_errors():
+                self._client.put_item(**self._put(org, schedule, None))
         except ConditionFailed:
             raise Conflict(f"schedule {schedule.id} exists already") from None
 
     def replace(self, org: str, before: Schedule, after: Schedule) -> None:
         """Write `after` (whose version follows `before`'s) if the schedule is still as `before` was read."""
         try:
-            self._put(org, after, "version = :seen", {":seen": {"N": str(before.version)}})
+            with translated_errors():
+                self._client.put_item(**self._put(org, after, before.version))
         except ConditionFailed:
             raise ConcurrentModification(f"schedule {before.id} changed meanwhile") from None
 
-    def _put(self, org: str, schedule: Schedule, condition: str, values: dict[str, Any]) -> None:
+    def _put(self, org: str, schedule: Schedule, seen_version: int | None) -> dict[str, Any]:
+        """The Put of a schedule: new (`seen_version` None), or still at the version read."""
         item = {
             **schedule.model_dump(mode="json", exclude_none=True),
             **ScheduleKeys.of(org, schedule.id),
             "entity": "schedule",
             "org": org,
         }
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "Item": encode_item(item),
-            "ConditionExpression": condition,
-        }
-        if values:
-            request["ExpressionAttributeValues"] = values
-        with translated_errors():
-            self._client.put_item(**request)
+        return {"TableName": self._table, "Item": encode_item(item), **_unchanged(seen_version)}
 
     def get(self, org: str, schedule_id: str, consistent: bool = False) -> Schedule:
         with translated_errors():
@@ -69,38 +64,15 @@ class ScheduleStore:
 
     def delete(self, org: str, schedule: Schedule) -> None:
         """The schedule and its calendar token, if it is still as read."""
-        operations: list[dict[str, Any]] = [
-            {
-                "Delete": {
-                    "TableName": self._table,
-                    "Key": encode_item(ScheduleKeys.of(org, schedule.id)),
-                    "ConditionExpression": "version = :seen",
-                    "ExpressionAttributeValues": {":seen": {"N": str(schedule.version)}},
-                }
-            }
-        ]
+        key = encode_item(ScheduleKeys.of(org, schedule.id))
+        operations = [{"Delete": {"TableName": self._table, "Key": key, **_unchanged(schedule.version)}}]
         if schedule.calendar_token_hash is not None:
             operations.append(self._forget_token(schedule.calendar_token_hash))
         self._transact(operations, schedule.id)
 
     def replace_calendar_token(self, org: str, before: Schedule, after: Schedule) -> None:
         """Write `after` with its new calendar token (or none), and retire `before`'s, in one transaction."""
-        item = {
-            **after.model_dump(mode="json", exclude_none=True),
-            **ScheduleKeys.of(org, after.id),
-            "entity": "schedule",
-            "org": org,
-        }
-        operations: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": encode_item(item),
-                    "ConditionExpression": "version = :seen",
-                    "ExpressionAttributeValues": {":seen": {"N": str(before.version)}},
-                }
-            }
-        ]
+        operations = [{"Put": self._put(org, after, before.version)}]
         if after.calendar_token_hash is not None:
             owner = {
                 **ScheduleKeys.calendar_token(after.calendar_token_hash),
@@ -135,6 +107,15 @@ class ScheduleStore:
                 self._client.transact_write_items(TransactItems=operations)
         except ConditionFailed:
             raise ConcurrentModification(f"schedule {schedule_id} changed meanwhile") from None
+
+
+def _unchanged(seen_version: int | None) -> dict[str, Any]:
+    if seen_version is None:
+        return {"ConditionExpression": "attribute_not_exists(pk)"}
+    return {
+        "ConditionExpression": "version = :seen",
+        "ExpressionAttributeValues": {":seen": {"N": str(seen_version)}},
+    }
 
 
 def _schedule(item: dict[str, Any]) -> Schedule:
