@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/local_dynamodb.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/postmortems.py
+	$(BIN)/python bench/schedules.py
 
 clean:
 	rm -rf $(VENV) .stormwatch .pytest_cache .mypy_cache .ruff_cache

@@ -7,12 +7,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from stormwatch.api.commands import incidents, integrations, members, policies, postmortems
+from stormwatch.api.commands import incidents, integrations, members, policies, postmortems, schedules
 from stormwatch.api.http import create_app, guard_request
 
 logger = Logger()
 app = create_app()
-for resource in (incidents, members, policies, integrations, postmortems):
+for resource in (incidents, members, policies, integrations, postmortems, schedules):
     app.include_router(resource.router)
 
 

@@ -11,11 +11,11 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from stormwatch.api.http import create_app
 from stormwatch.api.openapi import packaged
-from stormwatch.api.queries import incidents, integrations, members, metrics, policies, postmortems
+from stormwatch.api.queries import incidents, integrations, members, metrics, policies, postmortems, schedules
 
 logger = Logger()
 app = create_app()
-for resource in (incidents, metrics, policies, members, integrations, postmortems):
+for resource in (incidents, metrics, policies, members, integrations, postmortems, schedules):
     app.include_router(resource.router)
 
 

@@ -10,6 +10,20 @@ ROLES = ["viewer", "responder", "lead", "admin"]
 ID = "{id}"
 
 POLICY = {"name": "p", "levels": [{"delay_minutes": 5, "targets": [{"type": "member", "value": "bob"}]}]}
+SCHEDULE = {
+    "name": "s",
+    "time_zone": "UTC",
+    "layers": [
+        {
+            "name": "l",
+            "participants": ["bob"],
+            "shift_length": 1,
+            "shift_unit": "weeks",
+            "start_date": "2026-11-02",
+        }
+    ],
+}
+OVERRIDE = {"member": "bob", "start": "2026-11-23T09:00:00Z", "end": "2026-11-23T17:00:00Z"}
 
 POSTMORTEM = {
     "title": "t",
@@ -78,6 +92,19 @@ MATRIX = [
     ("GET", "/v1/postmortems", None, "viewer"),
     ("GET", "/v1/org/postmortem-template", None, "viewer"),
     ("PUT", "/v1/org/postmortem-template", {"sections": []}, "lead"),
+    ("POST", "/v1/schedules", SCHEDULE, "admin"),
+    ("GET", "/v1/schedules", None, "viewer"),
+    ("GET", "/v1/schedules/{id}", None, "viewer"),
+    ("PATCH", "/v1/schedules/{id}", {"name": "renamed"}, "admin"),
+    ("DELETE", "/v1/schedules/{id}", None, "admin"),
+    ("POST", "/v1/schedules/{id}/overrides", OVERRIDE, "responder"),
+    ("DELETE", "/v1/schedules/{id}/overrides/{override_id}", None, "responder"),
+    ("GET", "/v1/schedules/{id}/oncall", None, "viewer"),
+    ("GET", "/v1/schedules/{id}/shifts", None, "viewer"),
+    ("GET", "/v1/oncall", None, "viewer"),
+    ("GET", "/v1/members/{handle}/shifts", None, "viewer"),
+    ("POST", "/v1/schedules/{id}/calendar-token", None, "admin"),
+    ("DELETE", "/v1/schedules/{id}/calendar-token", None, "admin"),
 ]
 
 

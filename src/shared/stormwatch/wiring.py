@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from stormwatch.services.policies import PolicyAdmin
     from stormwatch.services.postmortems import Postmortems
     from stormwatch.services.queries import IncidentQueries
+    from stormwatch.services.schedules import ScheduleAdmin
     from stormwatch.services.sns import SnsVerifier
     from stormwatch.services.sweeps import Sweeper
     from stormwatch.store.incidents import IncidentStore
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from stormwatch.store.members import MemberStore
     from stormwatch.store.metrics import MetricsStore
     from stormwatch.store.policies import PolicyStore
+    from stormwatch.store.schedules import ScheduleStore
     from stormwatch.store.timers import TimerStore
 
 clock: Clock = SystemClock()
@@ -80,6 +82,7 @@ def ingest_service() -> "IngestService":
         integration_store(),
         timer_store(),
         policy_store(),
+        lambda org, schedule_id, now: schedule_admin().default_on_call(org, schedule_id, now),
     )
 
 
@@ -123,7 +126,7 @@ def incident_queries() -> "IncidentQueries":
 def member_admin() -> "MemberAdmin":
     from stormwatch.services.members import MemberAdmin
 
-    return MemberAdmin(member_store(), incident_store(), policy_store(), clock, sleep)
+    return MemberAdmin(member_store(), incident_store(), policy_store(), clock, sleep, schedule_admin())
 
 
 @lru_cache(maxsize=1)
@@ -175,7 +178,22 @@ def policy_store() -> "PolicyStore":
 def policy_admin() -> "PolicyAdmin":
     from stormwatch.services.policies import PolicyAdmin
 
-    return PolicyAdmin(policy_store(), clock)
+    return PolicyAdmin(policy_store(), clock, schedule_store())
+
+
+@lru_cache(maxsize=1)
+def schedule_store() -> "ScheduleStore":
+    from stormwatch.store.schedules import ScheduleStore
+
+    settings = get_settings()
+    return ScheduleStore(dynamodb_client(settings), settings.table_name)
+
+
+@lru_cache(maxsize=1)
+def schedule_admin() -> "ScheduleAdmin":
+    from stormwatch.services.schedules import ScheduleAdmin
+
+    return ScheduleAdmin(schedule_store(), member_store(), policy_store(), clock, sleep)
 
 
 @lru_cache(maxsize=1)
@@ -197,6 +215,7 @@ def sweeper() -> "Sweeper":
         clock,
         lambda claim, now: ingest_service().missed_heartbeat(claim, now),
         lambda claim, incident, now: postmortems().remind(claim, incident, now),
+        schedule_store(),
     )
 
 
@@ -269,6 +288,8 @@ def reset() -> None:
         metrics_queries,
         policy_store,
         policy_admin,
+        schedule_store,
+        schedule_admin,
         timer_store,
         sweeper,
         postmortems,

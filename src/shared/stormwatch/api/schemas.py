@@ -175,6 +175,7 @@ class IntegrationSettings(Strict):
     flapping_threshold: Annotated[int, NotNull] = kept(ge=1, le=100)
     default_assignee: Handle | None = cleared("new incidents start unassigned")
     escalation_policy_id: str | None = cleared("the org's default policy", max_length=64)
+    default_schedule_id: str | None = cleared("the org's default on-call", max_length=64)
     heartbeat_minutes: int | None = cleared("no heartbeat expected", ge=1, le=10080)
     insufficient_data: Annotated[Literal["ignore", "firing", "resolved"], NotNull] = kept()
     signing_secret: str | None = cleared("bodies are not signed", min_length=16, max_length=256)
@@ -264,6 +265,7 @@ class PolicyPatch(Strict):
 
 class OrgSettingsBody(Strict):
     default_escalation_policy_id: str | None = cleared("no default policy", max_length=64)
+    default_schedule_id: str | None = cleared("no default on-call", max_length=64)
     inactivity_days: Annotated[int, NotNull] = kept(ge=1, le=90)
     postmortem_required_severities: Annotated[list[SeverityInput], NotNull] = kept(max_length=4)
 

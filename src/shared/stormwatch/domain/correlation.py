@@ -10,7 +10,7 @@ counters (alert_count, last_seen, evidence, the alert's count and last_seen) and
 without reading.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -39,6 +39,9 @@ class CorrelationPolicy:
     # What a new incident from this integration starts with.
     default_assignee: str | None = None
     escalation_policy_id: str | None = None
+    # Without a default assignee: who the default schedule has on call at an instant (member, schedule
+    # id), asked only when an incident opens.
+    default_on_call: Callable[[datetime], tuple[str, str] | None] | None = None
 
 
 @dataclass
@@ -209,8 +212,13 @@ def _open(
     fold.events = [created]
     fold.joined = []
     state = apply(None, created, org, incident_id(key_hash, generation))
-    if policy.default_assignee:
-        data = {"assignee": policy.default_assignee, "previous": None, "reason": "integration default"}
+    assignee, reason = policy.default_assignee, "integration default"
+    if assignee is None and policy.default_on_call is not None:
+        on_call = policy.default_on_call(now)
+        if on_call is not None:
+            assignee, reason = on_call[0], f"on call for schedule {on_call[1]}"
+    if assignee:
+        data = {"assignee": assignee, "previous": None, "reason": reason}
         state = record(state, new_event("assigned", now, actor, data), fold.events)
     fold.state = _absorb(fold, state, alert, now)
 

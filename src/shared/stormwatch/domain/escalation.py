@@ -9,6 +9,7 @@ waits for the silence to end, or the flapping to stop.
 """
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -23,6 +24,7 @@ from stormwatch.domain.work import notify
 
 SYSTEM_ACTOR = "system:stormwatch"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_SCHEDULE_ID = re.compile(r"^sch_[a-z0-9]{1,64}$")
 
 
 class TargetType(StrEnum):
@@ -30,6 +32,8 @@ class TargetType(StrEnum):
     SLACK = "slack"
     WEBHOOK = "webhook"
     EMAIL = "email"
+    # Whoever the schedule has on call when the level fires.
+    SCHEDULE = "schedule"
 
 
 class Target(BaseModel):
@@ -46,6 +50,8 @@ class Target(BaseModel):
             raise ValueError(f"a {self.type.value} target's value is {DELIVERY_URL_RULE}")
         if self.type is TargetType.EMAIL and not _EMAIL.match(self.value):
             raise ValueError("an email target's value is an email address")
+        if self.type is TargetType.SCHEDULE and not _SCHEDULE_ID.match(self.value):
+            raise ValueError("a schedule target's value is a schedule id (sch_…)")
         if self.webhook_secret is not None and self.type is not TargetType.WEBHOOK:
             raise ValueError("only a webhook target has a webhook_secret")
         return self
@@ -73,6 +79,9 @@ class EscalationPolicy(BaseModel):
 
 class OrgSettings(BaseModel):
     default_escalation_policy_id: str | None = None
+    # "The default on-call": new incidents without an assignee, and a departing member's incidents, go
+    # to whoever this schedule has on call.
+    default_schedule_id: str | None = None
     inactivity_days: int = Field(default=7, ge=1, le=90)
     # Resolved incidents of these severities need a post-mortem (and are reminded until it is published).
     postmortem_required_severities: list[Severity] = Field(default_factory=lambda: [Severity.CRITICAL])
@@ -88,11 +97,25 @@ def step_due(incident: Incident) -> datetime | None:
     return incident.escalate_at
 
 
+def due_level(incident: Incident, policy: EscalationPolicy | None) -> Level | None:
+    """The level that the incident's next escalation step pages."""
+    level_index = incident.escalation_step[0]
+    if policy is None or level_index >= len(policy.levels):
+        return None
+    return policy.levels[level_index]
+
+
 def escalate(
-    incident: Incident, policy: EscalationPolicy | None, now: datetime
+    incident: Incident,
+    policy: EscalationPolicy | None,
+    now: datetime,
+    on_call: Mapping[str, str | None] | None = None,
 ) -> tuple[Change, list[Notification]]:
-    """The due step: page the level's targets (and the alarm's owner on Slack), and schedule the next."""
+    """The due step: page the level's targets (and the alarm's owner on Slack), and schedule the next.
+    `on_call` names who each schedule target of the level has on call now (None: nobody, who is not
+    paged; the timeline says so)."""
     level_index, cycle = incident.escalation_step
+    on_call = on_call or {}
     events: list[TimelineEvent] = []
     if policy is None or level_index >= len(policy.levels):
         after = record(
@@ -111,7 +134,7 @@ def escalate(
         "policy_id": policy.id,
         "level": level_index + 1,
         "cycle": cycle + 1,
-        "targets": [target.public() for target in level.targets],
+        "targets": [_resolved(target, on_call) for target in level.targets],
         "ack_timeout_minutes": policy.ack_timeout_minutes,
         "next": (
             {**following, "at": iso(now + timedelta(minutes=level.delay_minutes))}
@@ -120,7 +143,11 @@ def escalate(
         ),
     }
     after = record(incident, new_event("escalated", now, SYSTEM_ACTOR, data), events)
-    notifications = [_page(incident, target, level_index + 1, now) for target in level.targets]
+    notifications = [
+        _page(incident, target, level_index + 1, now, on_call)
+        for target in level.targets
+        if target.type is not TargetType.SCHEDULE or on_call.get(target.value) is not None
+    ]
     notifications += _owner(incident, "escalated", now)
     return Change(incident, after, events), notifications
 
@@ -145,7 +172,19 @@ def nudge(incident: Incident, idle_days: int, now: datetime) -> Change:
     return Change(incident, after, events)
 
 
-def _page(incident: Incident, target: Target, level: int, now: datetime) -> Notification:
+def _resolved(target: Target, on_call: Mapping[str, str | None]) -> dict[str, Any]:
+    if target.type is not TargetType.SCHEDULE:
+        return target.public()
+    return {**target.public(), "member": on_call.get(target.value)}
+
+
+def _page(
+    incident: Incident, target: Target, level: int, now: datetime, on_call: Mapping[str, str | None]
+) -> Notification:
+    if target.type is TargetType.SCHEDULE:
+        return notify(
+            incident, "escalated", on_call[target.value], now, level=level, schedule_id=target.value
+        )
     member = target.value if target.type is TargetType.MEMBER else None
     notification = notify(incident, "escalated", member, now, level=level)
     if member is None:

@@ -282,6 +282,9 @@ class Integration(BaseModel):
     flapping_threshold: int = 3
     default_assignee: str | None = None
     escalation_policy_id: str | None = None
+    # Without a default assignee, new incidents go to whoever this schedule (else the org's default
+    # schedule) has on call.
+    default_schedule_id: str | None = None
     # When set, the integration promises a heartbeat at least this often; a missed one opens an incident.
     heartbeat_minutes: int | None = None
     # CloudWatch INSUFFICIENT_DATA: ignore it, treat it as firing, or as resolved.

@@ -93,6 +93,7 @@ class IngestService:
         integrations: IntegrationStore,
         timers: TimerStore,
         policies: PolicyStore,
+        default_on_call: Callable[[str, str | None, datetime], tuple[str, str] | None],
     ) -> None:
         self._authenticator = authenticator
         self._policies = policies
@@ -103,6 +104,7 @@ class IngestService:
         self._default_reopen_window = default_reopen_window
         self._sleep = sleep
         self._sns = sns
+        self._default_on_call = default_on_call
 
     def receive(self, source: str, headers: Mapping[str, str], raw_body: bytes) -> list[AlertResult]:
         """Authenticate, verify, normalize and correlate one webhook delivery. The key is checked before the
@@ -221,6 +223,9 @@ class IngestService:
             flapping_threshold=integration.flapping_threshold,
             default_assignee=integration.default_assignee,
             escalation_policy_id=integration.escalation_policy_id,
+            default_on_call=lambda moment: self._default_on_call(
+                integration.org, integration.default_schedule_id, moment
+            ),
         )
         results: list[AlertResult | None] = [None] * len(alerts)
         # Per key, alerts are taken fingerprint by fingerprint (each fingerprint keeps its own order, which is

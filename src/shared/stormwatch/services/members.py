@@ -1,7 +1,7 @@
 """Members of an org (admin only). Removing a member hands over their active incidents first."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stormwatch.clock import Clock
 from stormwatch.domain.members import Member
@@ -13,6 +13,10 @@ from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.members import MemberStore
 from stormwatch.store.policies import PolicyStore
 
+if TYPE_CHECKING:
+    from stormwatch.domain.schedules import Schedule
+    from stormwatch.services.schedules import ScheduleAdmin
+
 
 class MemberAdmin:
     def __init__(
@@ -22,12 +26,14 @@ class MemberAdmin:
         policies: PolicyStore,
         clock: Clock,
         sleep: Callable[[float], None],
+        schedules: "ScheduleAdmin",
     ) -> None:
         self._members = members
         self._incidents = incidents
         self._policies = policies
         self._clock = clock
         self._sleep = sleep
+        self._schedules = schedules
 
     def create(self, caller: Caller, fields: dict[str, Any]) -> Member:
         require(caller, Role.ADMIN)
@@ -51,26 +57,36 @@ class MemberAdmin:
         self._members.replace(caller.org, before, after)
         return after
 
-    def remove(self, caller: Caller, handle: str) -> None:
-        """Remove a member. Their active incidents go to the owner of each incident's escalation policy (or
-        become unassigned when there is none), each with a timeline event saying why. A removal cut short
-        is finished by calling it again."""
+    def remove(self, caller: Caller, handle: str) -> list["Schedule"]:
+        """Remove a member: out of every schedule's layers first (the rotation closes up), then their active
+        incidents go to the default on-call (whoever the org's default schedule has on call), else to the
+        owner of each incident's escalation policy, else become unassigned, each with a timeline event
+        saying why. A removal cut short is finished by calling it again. Answers the schedules changed."""
         require(caller, Role.ADMIN)
         self._members.mark_removing(caller.org, handle)
+        changed = self._schedules.remove_member(caller.org, handle)
         for incident in self._incidents.assigned_active(caller.org, handle):
             self._hand_over(caller, incident.id, handle)
         self._members.delete(caller.org, handle)
+        return changed
 
     def _hand_over(self, caller: Caller, incident_id: str, handle: str) -> None:
         def attempt() -> None:
             incident = self._incidents.get(caller.org, incident_id, consistent=True)
             if incident.assignee != handle:
                 return
-            policy = self._policies.effective(caller.org, incident.escalation_policy_id)
-            owner = policy.owner if policy is not None and policy.owner != handle else None
-            if owner is not None and not self._members.existing(caller.org, [owner]):
-                owner = None
-            reason = f"assignee {handle} left" + (f"; {owner} owns the escalation policy" if owner else "")
+            on_call = self._schedules.default_on_call(caller.org, None, self._clock.now())
+            if on_call is not None:
+                owner: str | None = on_call[0]
+                reason = f"assignee {handle} left; {owner} is on call for schedule {on_call[1]}"
+            else:
+                policy = self._policies.effective(caller.org, incident.escalation_policy_id)
+                owner = policy.owner if policy is not None and policy.owner != handle else None
+                if owner is not None and not self._members.existing(caller.org, [owner]):
+                    owner = None
+                reason = f"assignee {handle} left" + (
+                    f"; {owner} owns the escalation policy" if owner else ""
+                )
             change = assign(incident, owner, caller.actor, self._clock.now(), reason=reason)
             notifications = (
                 [notify(change.after, "assigned", owner, self._clock.now(), by=caller.actor)] if owner else []

@@ -3,17 +3,20 @@
 from typing import Any
 
 from stormwatch.clock import Clock
-from stormwatch.domain.escalation import EscalationPolicy, OrgSettings
+from stormwatch.domain.errors import InvalidInput, NotFound
+from stormwatch.domain.escalation import EscalationPolicy, OrgSettings, TargetType
 from stormwatch.domain.models import Caller, Role
 from stormwatch.domain.permissions import require
 from stormwatch.ids import new_event_id
 from stormwatch.store.policies import PolicyStore
+from stormwatch.store.schedules import ScheduleStore
 
 
 class PolicyAdmin:
-    def __init__(self, store: PolicyStore, clock: Clock) -> None:
+    def __init__(self, store: PolicyStore, clock: Clock, schedules: ScheduleStore) -> None:
         self._store = store
         self._clock = clock
+        self._schedules = schedules
 
     def create(self, caller: Caller, fields: dict[str, Any]) -> EscalationPolicy:
         require(caller, Role.ADMIN)
@@ -21,6 +24,7 @@ class PolicyAdmin:
         policy = EscalationPolicy.model_validate(
             {**fields, "id": f"pol_{new_event_id(now).lower()}", "created_at": now, "updated_at": now}
         )
+        self._require_schedules(caller.org, policy)
         self._store.create(caller.org, policy)
         return policy
 
@@ -38,6 +42,7 @@ class PolicyAdmin:
         after = EscalationPolicy.model_validate(
             {**before.model_dump(), **fields, "updated_at": self._clock.now()}
         )
+        self._require_schedules(caller.org, after)
         self._store.replace(caller.org, before, after)
         return after
 
@@ -55,8 +60,24 @@ class PolicyAdmin:
         default = fields.get("default_escalation_policy_id")
         if default is not None:
             self._store.get(caller.org, default)
+        if fields.get("default_schedule_id") is not None:
+            self._schedules.get(caller.org, fields["default_schedule_id"])
         settings = OrgSettings.model_validate(
             {**self._store.settings(caller.org).model_dump(), **fields, "updated_at": self._clock.now()}
         )
         self._store.save_settings(caller.org, settings)
         return settings
+
+    def _require_schedules(self, org: str, policy: EscalationPolicy) -> None:
+        """A schedule target names a schedule of the org, or its level would page nobody."""
+        for number, level in enumerate(policy.levels):
+            for place, target in enumerate(level.targets):
+                if target.type is not TargetType.SCHEDULE:
+                    continue
+                try:
+                    self._schedules.get(org, target.value)
+                except NotFound:
+                    field = f"body.levels[{number}].targets[{place}].value"
+                    raise InvalidInput(
+                        f"{field}: no schedule {target.value}", details=[{"field": field}]
+                    ) from None

@@ -13,13 +13,22 @@ from datetime import datetime, timedelta
 
 from stormwatch.clock import Clock
 from stormwatch.domain.errors import ConcurrentModification, NotFound
-from stormwatch.domain.escalation import escalate, expire_acknowledgement, nudge, step_due
+from stormwatch.domain.escalation import (
+    TargetType,
+    due_level,
+    escalate,
+    expire_acknowledgement,
+    nudge,
+    step_due,
+)
 from stormwatch.domain.events import Change
-from stormwatch.domain.models import Incident
+from stormwatch.domain.models import Incident, Notification
+from stormwatch.domain.schedules import on_call as on_call_at
 from stormwatch.domain.timers import TimerKind, incident_timers
 from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.keys import IncidentKeys
 from stormwatch.store.policies import PolicyStore
+from stormwatch.store.schedules import ScheduleStore
 from stormwatch.store.timers import Claim, TimerStore, timer_item
 
 logger = logging.getLogger(__name__)
@@ -48,6 +57,7 @@ class Sweeper:
         clock: Clock,
         heartbeat: Callable[[Claim, datetime], None],
         remind: Callable[[Claim, Incident, datetime], None],
+        schedules: ScheduleStore,
     ) -> None:
         self._timers = timers
         self._incidents = incidents
@@ -56,6 +66,7 @@ class Sweeper:
         self._heartbeat = heartbeat
         # Post-mortem and action-item reminders: built on first use (their models load PynamoDB).
         self._remind = remind
+        self._schedules = schedules
 
     def run(self, now: datetime | None = None) -> SweepReport:
         now = now or self._clock.now()
@@ -109,9 +120,7 @@ class Sweeper:
         if due is None or due > now:
             self._reschedule(incident, claim, due)
             return
-        change, notifications = escalate(
-            incident, self._policies.effective(incident.org, incident.escalation_policy_id), now
-        )
+        change, notifications = self._step(incident, now)
         self._incidents.commit([change], notifications, claim=claim)
 
     def _expire(self, incident: Incident, claim: Claim, now: datetime) -> None:
@@ -121,11 +130,24 @@ class Sweeper:
             return
         # The walk starts over at once: the first level hears of it in the same minute.
         expired = expire_acknowledgement(incident, now)
-        escalated, notifications = escalate(
-            expired.after, self._policies.effective(incident.org, incident.escalation_policy_id), now
-        )
+        escalated, notifications = self._step(expired.after, now)
         change = Change(incident, escalated.after, expired.events + escalated.events)
         self._incidents.commit([change], notifications, claim=claim)
+
+    def _step(self, incident: Incident, now: datetime) -> tuple[Change, list[Notification]]:
+        """The escalation step, with whoever each schedule the level pages has on call now."""
+        policy = self._policies.effective(incident.org, incident.escalation_policy_id)
+        level = due_level(incident, policy)
+        on_call: dict[str, str | None] = {}
+        for target in level.targets if level is not None else []:
+            if target.type is TargetType.SCHEDULE and target.value not in on_call:
+                try:
+                    schedule = self._schedules.get(incident.org, target.value)
+                except NotFound:
+                    on_call[target.value] = None
+                    continue
+                on_call[target.value] = on_call_at(schedule, now).member
+        return escalate(incident, policy, now, on_call)
 
     def _nudge(self, incident: Incident, claim: Claim, now: datetime) -> None:
         period = timedelta(days=self._policies.settings(incident.org).inactivity_days)

@@ -13,6 +13,9 @@ Layout (one table, `pk`/`sk`):
   heartbeat deadline (a timer); `SETTINGS`: the org's settings.
 - `ORG#{org}#POLICIES` / `POLICY#{id}`: the org's escalation policies.
 - `ORG#{org}#MEMBERS` / `MEMBER#{handle}`: the org's members.
+- `ORG#{org}#SCHEDULES` / `SCHEDULE#{id}`: an on-call schedule whole (layers and overrides), so who is on
+  call is one GetItem.
+- `CALTOKEN#{sha256(token)}` / `CALENDAR`: a schedule's calendar feed token's owner (org, schedule id).
 - `OUTBOX#{id}` / `OUTBOX`: a notification to deliver, one partition each (no hot item); it expires.
 - `IDEMPOTENCY#{key}` / `IDEMPOTENCY`: a command's first answer, for retries; it expires.
 - `ORG#{org}#DELIVERY#{key}` / `DELIVERY`: a delivery (or part of one) already written; it expires.
@@ -180,6 +183,20 @@ class MetricsKeys:
     @staticmethod
     def open(org: str, shard: int) -> dict[str, str]:
         return {"pk": MetricsKeys.partition(org, shard), "sk": MetricsKeys.OPEN}
+
+
+class ScheduleKeys:
+    @staticmethod
+    def partition(org: str) -> str:
+        return f"ORG#{org}#SCHEDULES"
+
+    @staticmethod
+    def of(org: str, schedule_id: str) -> dict[str, str]:
+        return {"pk": ScheduleKeys.partition(org), "sk": f"SCHEDULE#{schedule_id}"}
+
+    @staticmethod
+    def calendar_token(token_hash: str) -> dict[str, str]:
+        return {"pk": f"CALTOKEN#{token_hash}", "sk": "CALENDAR"}
 
 
 class TimerKeys:

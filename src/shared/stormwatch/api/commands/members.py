@@ -51,5 +51,6 @@ def update_member(handle: str, body: Annotated[MemberPatch, Body()]) -> Response
     ),
 )
 def remove_member(handle: str) -> Response[str]:
-    member_admin().remove(current_caller(router), handle.lower())
-    return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")
+    changed = member_admin().remove(current_caller(router), handle.lower())
+    schedules = [{"id": schedule.id, "name": schedule.name} for schedule in changed]
+    return json_response(HTTPStatus.OK, {"handle": handle.lower(), "schedules_changed": schedules})
