@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from stormwatch.domain.errors import Conflict, InvalidInput
 from stormwatch.domain.models import Caller, Incident, Role, Severity, Status, TimelineEvent, UtcTime
@@ -21,6 +21,9 @@ FIRST_REMINDER_AFTER = timedelta(hours=48)
 REMINDER_INTERVAL = timedelta(days=1)
 DEFAULT_REQUIRED_SEVERITIES = (Severity.CRITICAL,)
 MAX_RELATED_INCIDENTS = 10
+# The commands and queries handlers import these models with their routes: their validators are built when
+# a post-mortem request first needs them, not at every cold start.
+_BUILT_ON_FIRST_USE = ConfigDict(defer_build=True)
 
 
 class PostmortemStatus(StrEnum):
@@ -93,12 +96,16 @@ def org_sections(sent: Sequence[TemplateSection]) -> list[TemplateSection]:
 
 
 class Impact(BaseModel):
+    model_config = _BUILT_ON_FIRST_USE
+
     duration_seconds: float | None = None
     services: list[str] = Field(default_factory=list)
     users_affected: int | None = None
 
 
 class ActionItem(BaseModel):
+    model_config = _BUILT_ON_FIRST_USE
+
     id: str
     title: str
     assignee: str | None = None
@@ -125,6 +132,8 @@ class ActionItem(BaseModel):
 class Postmortem(BaseModel):
     """One incident's post-mortem. Field names are part of the public contract."""
 
+    model_config = _BUILT_ON_FIRST_USE
+
     incident_id: str
     title: str
     status: PostmortemStatus = PostmortemStatus.DRAFT
@@ -145,6 +154,8 @@ class Postmortem(BaseModel):
 
 
 class PostmortemEdit(BaseModel):
+    model_config = _BUILT_ON_FIRST_USE
+
     """What a PUT replaces: the editable fields."""
 
     title: str
