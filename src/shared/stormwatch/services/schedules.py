@@ -41,6 +41,7 @@ from stormwatch.store.schedules import ScheduleStore
 
 DEFAULT_UPCOMING = timedelta(days=28)
 CALENDAR_BEHIND = timedelta(days=7)
+ORG_DEFAULT_CACHE = timedelta(seconds=60)
 CALENDAR_AHEAD = timedelta(days=84)
 
 
@@ -70,6 +71,8 @@ class ScheduleAdmin:
         self._policies = policies
         self._clock = clock
         self._sleep = sleep
+        # The org's default schedule, kept a minute (so a storm of new incidents reads the settings once).
+        self._org_defaults: dict[str, tuple[datetime, str | None]] = {}
 
     def create(self, caller: Caller, fields: dict[str, Any]) -> Schedule:
         require(caller, Role.ADMIN)
@@ -253,10 +256,17 @@ class ScheduleAdmin:
         org's default schedule; None when neither has anyone."""
         found = self._member_on_call(org, schedule_id, now) if schedule_id is not None else None
         if found is None:
-            default = self._policies.settings(org).default_schedule_id
+            default = self._org_default(org, now)
             if default is not None and default != schedule_id:
                 found = self._member_on_call(org, default, now)
         return found
+
+    def _org_default(self, org: str, now: datetime) -> str | None:
+        cached = self._org_defaults.get(org)
+        if cached is None or cached[0] <= now:
+            cached = (now + ORG_DEFAULT_CACHE, self._policies.settings(org).default_schedule_id)
+            self._org_defaults[org] = cached
+        return cached[1]
 
     def _member_on_call(self, org: str, schedule_id: str, now: datetime) -> tuple[str, str] | None:
         try:
