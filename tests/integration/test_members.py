@@ -55,3 +55,25 @@ def test_only_admins_manage_members(stack):
         answer = stack.call("POST", "/v1/members", {"handle": "eve", "name": "Eve"}, roles=roles)
         assert answer.status == 403
         assert "admin" in answer.body["error"]["message"]
+
+
+def test_every_role_reads_members_but_only_admins_see_contact_points(stack):
+    stack.add_member(
+        "bob",
+        email="bob@example.com",
+        slack_webhook="https://hooks.slack.com/services/T0/B0/bob",
+        webhook_url="https://hooks.example.com/bob",
+    )
+    contact_points = {"email", "slack_webhook", "webhook_url", "has_webhook_secret"}
+    for roles in ("[viewer]", "[responder]", "[lead]"):
+        listed = stack.call("GET", "/v1/members", roles=roles)
+        assert listed.status == 200
+        assert [(m["handle"], m["name"], m["role"]) for m in listed.body["items"]] == [
+            ("bob", "Bob", "responder")
+        ]
+        one = stack.call("GET", "/v1/members/bob", roles=roles)
+        assert one.status == 200
+        assert not contact_points & (set(listed.body["items"][0]) | set(one.body))
+    admin = stack.call("GET", "/v1/members/bob", roles="[admin]").body
+    assert admin["email"] == "bob@example.com"
+    assert admin["webhook_url"] == "https://hooks.example.com/bob"

@@ -43,11 +43,13 @@ class MemberAdmin:
         return member
 
     def list_members(self, caller: Caller) -> list[Member]:
-        require(caller, Role.ADMIN)
+        # Every role reads the members, so mentions and assignment can be completed; the views leave
+        # contact points to admins.
+        require(caller, Role.VIEWER)
         return [member for member in self._members.list_members(caller.org) if not member.removing]
 
     def get(self, caller: Caller, handle: str) -> Member:
-        require(caller, Role.ADMIN)
+        require(caller, Role.VIEWER)
         return self._members.get(caller.org, handle)
 
     def update(self, caller: Caller, handle: str, fields: dict[str, Any]) -> Member:
