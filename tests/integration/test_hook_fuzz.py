@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from stormwatch import wiring
+from stormwatch.local.snstest import SnsTestSigner
 from stormwatch.services.sns import SnsVerifier
 from stormwatch.settings import get_settings
 from tests.integration.conftest import load_event
 from tests.support.aws import count_items
-from tests.support.sns import SnsSigner
 
 # Each source's event in events/ingest (its body is the real payload).
 EVENTS = {
@@ -79,7 +79,7 @@ def bodies(draw: Any, payload: Any) -> bytes:
 
 
 class Sender:
-    def __init__(self, stack: Any, source: str, signer: SnsSigner) -> None:
+    def __init__(self, stack: Any, source: str, signer: SnsTestSigner) -> None:
         self.stack, self.source, self.signer = stack, source, signer
         self.event = load_event(f"ingest/{EVENTS[source]}.json")
         self.payload = json.loads(self.event["body"])
@@ -109,7 +109,7 @@ class Sender:
 
 @pytest.fixture
 def sender(stack, monkeypatch, request):
-    signer = SnsSigner()
+    signer = SnsTestSigner()
     verifier = SnsVerifier(lambda url: signer.pem, lambda url: b"")
     monkeypatch.setattr(wiring, "sns", functools.lru_cache(maxsize=1)(lambda: verifier))
     wiring.ingest_service.cache_clear()

@@ -8,11 +8,11 @@ import json
 import pytest
 
 from stormwatch import wiring
+from stormwatch.local.snstest import SnsTestSigner
 from stormwatch.services.sns import SnsVerifier
 from tests.integration.conftest import load_event
 from tests.support.aws import count_items
 from tests.support.paths import FIXTURES
-from tests.support.sns import SnsSigner
 
 HOOKS = [
     "generic_firing",
@@ -168,7 +168,7 @@ def test_an_integration_severity_map_with_an_empty_name_is_refused(stack):
 @pytest.fixture
 def sns_fetch(stack, monkeypatch):
     """SNS verification whose certificate and confirmation fetches do what the test says."""
-    signer = SnsSigner()
+    signer = SnsTestSigner()
     behaviour = {"certificate": lambda url: signer.pem, "confirm": lambda url: b""}
     verifier = SnsVerifier(lambda url: behaviour["certificate"](url), lambda url: behaviour["confirm"](url))
     monkeypatch.setattr(wiring, "sns", functools.lru_cache(maxsize=1)(lambda: verifier))
