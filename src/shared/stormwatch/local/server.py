@@ -28,9 +28,18 @@ MAX_GATEWAY_BODY = 10 * 1024 * 1024
 API_PAGE = Path(__file__).with_name("apidocs.html")
 
 
+# The local sign-in page (GET /local/sign-in): a form posting to itself.
+SIGN_IN_PAGE = Path(__file__).with_name("signin.html")
+
+
 @functools.cache
 def api_page() -> bytes:
     return API_PAGE.read_bytes()
+
+
+@functools.cache
+def sign_in_page() -> bytes:
+    return SIGN_IN_PAGE.read_bytes()
 
 
 @dataclass
@@ -184,10 +193,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.command == "GET" and path == "/docs":
             self._send(200, {"Content-Type": "text/html; charset=utf-8"}, api_page())
             return
-        if self.command == "GET" and path == "/":
-            self._send(302, {"Location": "/docs"}, b"")
+        if path == devjwt.SIGN_IN_PATH and self.command in ("GET", "POST"):
+            self._sign_in(body)
             return
         matched = api.match(self.command, path)
+        if matched is None and self.command == "GET" and path == "/":
+            # A template without the console: the API page is the home page.
+            self._send(302, {"Location": "/docs"}, b"")
+            return
         if matched is None:
             self._send_error(HTTPStatus.NOT_FOUND, "not_found", f"no route for {self.command} {path}")
             return
@@ -218,6 +231,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for cookie in response.get("cookies") or []:
             headers_out.setdefault("Set-Cookie", cookie)
         self._send(int(response.get("statusCode", 200)), headers_out, raw)
+
+    def _sign_in(self, body: bytes) -> None:
+        """The local stack's sign-in page (never on AWS): a form that signs a development token for the chosen
+        org, user and role, then opens the console with it in the URL fragment."""
+        if self.command == "GET":
+            headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+            self._send(200, headers, sign_in_page())
+            return
+        form = dict(parse_qsl(body.decode("utf-8", "replace")))
+        try:
+            token = devjwt.sign_for_form(form, self.server.api.dev_secret, self.server.api.clock())
+        except ValueError as error:
+            self._send_error(HTTPStatus.BAD_REQUEST, "invalid_input", str(error))
+            return
+        self._send(303, {"Location": f"/#token={token}", "Cache-Control": "no-store"}, b"")
 
     def do_GET(self) -> None:
         self._dispatch()
