@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 
-.PHONY: dev test tools lint bench clean
+.PHONY: dev test tools screenshots lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,16 +17,24 @@ $(STAMP): pyproject.toml
 dev: $(STAMP)
 	$(BIN)/stormwatch dev --port $(PORT) --credentials-file .stormwatch/credentials.json
 
-# Real alerting tools the tests drive: Debian's Prometheus Alertmanager (installed when running as root,
-# as CI does; elsewhere its test is skipped with a note).
+# Real tools the tests drive: Debian's Prometheus Alertmanager, and Debian's Chromium for the console's
+# browser tests (driven by Playwright's Python package; Playwright never downloads a browser here). Installed
+# when running as root, as CI does; elsewhere their tests are skipped with a note.
+TOOL_PACKAGES := prometheus-alertmanager:prometheus-alertmanager chromium:chromium
 tools:
-	@command -v prometheus-alertmanager >/dev/null 2>&1 || { \
+	@missing=""; for pair in $(TOOL_PACKAGES); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing prometheus-alertmanager (Debian) for the tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null; \
+	    echo "installing$$missing (Debian) for the tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "note: prometheus-alertmanager is missing and this is not root: its test will be skipped"; \
-	  fi; }
+	    echo "note:$$missing missing and this is not root: their tests will be skipped"; \
+	  fi; fi
+
+# The console's screenshots in docs/images/, as the browser tests take them.
+screenshots: $(STAMP) tools
+	STORMWATCH_SCREENSHOTS=docs/images $(BIN)/pytest tests/e2e/test_console.py -q
 
 test: $(STAMP) tools
 	$(BIN)/ruff check .
@@ -41,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sweeps.py 100 10000
 	$(BIN)/python bench/storm.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/console.py
 
 clean:
 	rm -rf $(VENV) .stormwatch .pytest_cache .mypy_cache .ruff_cache

@@ -44,7 +44,7 @@ test("times read as people paste them", () => {
   assert.equal(utc("2026-02-14T10:32:09.123Z"), "2026-02-14 10:32 UTC");
   assert.equal(actor("source:alertmanager"), "alertmanager");
   assert.equal(actor("system:stormwatch"), "Stormwatch");
-  assert.equal(actor("rita"), "rita");
+  assert.equal(actor("user:rita"), "rita");
 });
 
 test("markdown escapes every tag a user typed", () => {

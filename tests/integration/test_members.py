@@ -27,6 +27,20 @@ def test_an_admin_manages_members_and_secrets_stay_hidden(stack):
     assert stack.call("DELETE", "/v1/members/bob", roles="[admin]").status == 404
 
 
+def test_every_role_reads_who_the_members_are_and_only_admins_how_to_reach_them(stack):
+    stack.add_member("Bob", email="bob@example.com", webhook_url="https://hooks.example.com/bob")
+    for roles in ("[viewer]", "[responder]", "[lead]"):
+        (listed,) = stack.call("GET", "/v1/members", roles=roles).body["items"]
+        assert (listed["handle"], listed["name"], listed["role"]) == ("bob", "Bob", "responder")
+        assert (listed["email"], listed["webhook_url"], listed["slack_webhook"]) == (None, None, None), roles
+        assert stack.call("GET", "/v1/members/bob", roles=roles).body["email"] is None
+    (seen_by_admin,) = stack.call("GET", "/v1/members", roles="[admin]").body["items"]
+    assert (seen_by_admin["email"], seen_by_admin["webhook_url"]) == (
+        "bob@example.com",
+        "https://hooks.example.com/bob",
+    )
+
+
 def test_a_handle_is_unique_per_org(stack):
     stack.add_member("bob")
     again = stack.call("POST", "/v1/members", {"handle": "bob", "name": "Other Bob"}, roles="[admin]")

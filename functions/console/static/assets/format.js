@@ -59,9 +59,11 @@ export function label(value) {
   return String(value).replaceAll("_", " ");
 }
 
-/** Who did it, as people read it: "alertmanager" for a source, "Stormwatch" for the system. */
+/** Who did it, as people read it: "rita" for a person, "alertmanager" for a source, "Stormwatch" for the
+ * system. */
 export function actor(value) {
   if (!value) return "someone";
+  if (value.startsWith("user:")) return value.slice("user:".length);
   if (value.startsWith("source:")) return value.slice("source:".length);
   if (value.startsWith("system:")) return "Stormwatch";
   return value;

@@ -25,8 +25,9 @@ export async function render(main) {
   windowSelect.addEventListener("change", load);
   replace(main, h("h1", {}, "Dashboard"), form, figures, trend);
 
-  function card(title, figure, detail, testid) {
-    return h("div", { class: "card", dataset: { testid } }, h("small", {}, title), h("div", { class: "figure" }, figure), detail ? h("small", {}, detail) : null);
+  // Each card keeps the API's own figure beside the one shown, for scripts and tests to compare.
+  function card(title, figure, detail, testid, value) {
+    return h("div", { class: "card", dataset: { testid, value: JSON.stringify(value ?? null) } }, h("small", {}, title), h("div", { class: "figure" }, figure), detail ? h("small", {}, detail) : null);
   }
 
   function bars(title, counts, order) {
@@ -53,11 +54,11 @@ export async function render(main) {
       replace(
         figures,
         h("div", { class: "cards" },
-          card("Incidents in the window", String(metrics.incidents ?? "—"), null, "incidents"),
-          card("Open now", String(metrics.open_now), "open, acknowledged, investigating, mitigated", "open-now"),
-          card("MTTA (mean)", duration(metrics.mtta_seconds.mean), time(metrics.mtta_seconds), "mtta"),
-          card("MTTR (mean)", duration(metrics.mttr_seconds.mean), time(metrics.mttr_seconds), "mttr"),
-          card("Acknowledged within SLA", percent(metrics.ack_within_sla_ratio), null, "sla"),
+          card("Incidents in the window", String(metrics.incidents ?? "—"), null, "incidents", metrics.incidents),
+          card("Open now", String(metrics.open_now), "open, acknowledged, investigating, mitigated", "open-now", metrics.open_now),
+          card("MTTA (mean)", duration(metrics.mtta_seconds.mean), time(metrics.mtta_seconds), "mtta", metrics.mtta_seconds),
+          card("MTTR (mean)", duration(metrics.mttr_seconds.mean), time(metrics.mttr_seconds), "mttr", metrics.mttr_seconds),
+          card("Acknowledged within SLA", percent(metrics.ack_within_sla_ratio), null, "sla", metrics.ack_within_sla_ratio),
         ),
         h("div", { class: "columns" },
           bars("By severity", metrics.counts.by_severity, SEVERITIES),

@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { allows } from "../auth.js";
 import "../elements.js";
-import { ACTIVE, duration, SEVERITIES, shortTime, utc } from "../format.js";
+import { ACTIVE, actor, duration, SEVERITIES, shortTime, utc } from "../format.js";
 import { renderMarkdown } from "../markdown.js";
 import { describe, fold, icon, who } from "../timeline.js";
 import { badge, formDialog, h, replace, showError, showNotice } from "../ui.js";
@@ -70,8 +70,8 @@ export async function render(main, { claims, params }) {
         fact("Environment", i.environment),
         fact("Source", i.source),
         fact("Created", utc(i.created_at)),
-        fact("Acknowledged", i.acknowledged_at ? `${utc(i.acknowledged_at)} by ${i.acknowledged_by}` : null),
-        fact("Resolved", i.resolved_at ? `${utc(i.resolved_at)} by ${i.resolved_by}` : null),
+        fact("Acknowledged", i.acknowledged_at ? `${utc(i.acknowledged_at)} by ${actor(i.acknowledged_by)}` : null),
+        fact("Resolved", i.resolved_at ? `${utc(i.resolved_at)} by ${actor(i.resolved_by)}` : null),
         fact("Time to acknowledge", i.tta_seconds != null ? duration(i.tta_seconds) : null),
         fact("Time to resolve", i.ttr_seconds != null ? duration(i.ttr_seconds) : null),
         fact("Escalation level", i.escalation_level ? String(i.escalation_level) : "none yet"),

@@ -24,9 +24,14 @@ export async function render(main, { claims, navigate }) {
     h("div", {}, h("button", { type: "submit", class: "primary" }, "Open incident")),
   );
   replace(main, h("h1", {}, "New incident"), form);
-  api("/v1/escalation-policies").then((answer) => {
-    for (const item of answer.items) policy.append(h("option", { value: item.id }, item.name));
-  }).catch(() => policy.closest("label").remove());
+  // Only admins may list the policies; everyone else opens incidents under the org's default.
+  if (allows(claims, "admin")) {
+    api("/v1/escalation-policies").then((answer) => {
+      for (const item of answer.items) policy.append(h("option", { value: item.id }, item.name));
+    }).catch((error) => showError(error, "Escalation policies could not be read"));
+  } else {
+    policy.closest("label").remove();
+  }
 
   async function submit(event) {
     event.preventDefault();
