@@ -86,6 +86,8 @@ def _config() -> bytes:
                 if settings.oidc_issuer and settings.console_client_id
                 else None
             ),
+            # Which claims name the user, the org and the roles (the API reads the same ones).
+            "claims": {"user": settings.user_claim, "org": settings.org_claim, "roles": settings.roles_claim},
             "dev_sign_in": "/local/sign-in" if settings.console_dev_sign_in else None,
         }
     ).encode()

@@ -105,6 +105,20 @@ test("a #token= fragment signs in and leaves the address", () => {
   assert.equal(session.token, null, "an expired token is no session");
 });
 
+test("claims are read under the deployment's names", () => {
+  const cognito = { sub: "0f3c-uuid", "cognito:username": "ana", "cognito:groups": "[lead]", org: "acme" };
+  const names = { user: "cognito:username", org: "org", roles: "cognito:groups" };
+  const seen = auth.identity(cognito, names);
+  assert.equal(seen.sub, "ana");
+  assert.equal(auth.allows(seen, "lead"), true);
+  const storage = new MemoryStorage();
+  const session = new auth.Session(storage);
+  session.signIn(jwt({ ...cognito, exp: Math.floor(Date.now() / 1000) + 60 }), names);
+  assert.deepEqual(auth.rolesOf(session.claims), ["lead"]);
+  session.signOut();
+  assert.equal(storage.getItem("stormwatch.claim-names"), null);
+});
+
 test("roles read as the API reads them", () => {
   assert.deepEqual(auth.rolesOf({ roles: "[responder lead]" }), ["responder", "lead"]);
   assert.deepEqual(auth.rolesOf({ roles: ["admin", "other"] }), ["admin"]);

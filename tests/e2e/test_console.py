@@ -102,6 +102,7 @@ def test_the_local_sign_in_page_signs_in_with_a_dev_token_and_clears_it_from_the
     page.goto("/")
     expect(page.get_by_role("heading", name="Sign in to Stormwatch")).to_be_visible()
     page.get_by_role("link", name="Sign in to the local stack").click()
+    screenshot(page, "signin")
     page.get_by_label("User (handle)").fill("rita")
     page.get_by_label("Role").select_option("responder")
     page.get_by_role("button", name="Sign in").click()
@@ -119,6 +120,9 @@ def test_an_alarm_appears_without_a_reload_and_is_worked_to_resolution(page, sta
     row = page.get_by_role("row").filter(has_text=title)
     expect(row).to_be_visible(timeout=LIVE_MS)
     screenshot(page, "incidents")
+    page.emulate_media(color_scheme="dark")
+    screenshot(page, "incidents-dark")
+    page.emulate_media(color_scheme="light")
 
     row.get_by_role("link", name=title).click()
     expect(page.get_by_role("heading", name=title)).to_be_visible()

@@ -90,13 +90,19 @@ def test_nothing_outside_the_console_files_is_served(console, path):
 
 
 def test_the_config_offers_no_sign_in_where_none_is_configured(console):
-    assert json.loads(get(console, "/console/config.json")["body"]) == {"oidc": None, "dev_sign_in": None}
+    assert json.loads(get(console, "/console/config.json")["body"]) == {
+        "oidc": None,
+        "claims": {"user": "sub", "org": "org", "roles": "roles"},
+        "dev_sign_in": None,
+    }
 
 
 def test_the_config_names_the_deployments_issuer_and_client(monkeypatch):
     monkeypatch.setenv("STORMWATCH_OIDC_ISSUER", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc")
     monkeypatch.setenv("STORMWATCH_OIDC_AUDIENCE", "client123")
     monkeypatch.setenv("STORMWATCH_CONSOLE_CLIENT_ID", "client123")
+    monkeypatch.setenv("STORMWATCH_USER_CLAIM", "cognito:username")
+    monkeypatch.setenv("STORMWATCH_ROLES_CLAIM", "cognito:groups")
     get_settings.cache_clear()
     try:
         handler = load_handler("console", CONSOLE / "app.py", "lambda_handler")
@@ -111,5 +117,6 @@ def test_the_config_names_the_deployments_issuer_and_client(monkeypatch):
             "audience": "client123",
             "scopes": "openid profile email",
         },
+        "claims": {"user": "cognito:username", "org": "org", "roles": "cognito:groups"},
         "dev_sign_in": None,
     }

@@ -3,6 +3,7 @@
 
 const TOKEN_KEY = "stormwatch.token";
 const PKCE_KEY = "stormwatch.pkce";
+const NAMES_KEY = "stormwatch.claim-names";
 export const REDIRECT_PATH = "/console/signed-in";
 const RANK = { viewer: 0, responder: 1, lead: 2, admin: 3 };
 
@@ -28,9 +29,16 @@ export function claimsOf(token) {
   }
 }
 
-/** Roles as the API reads them: an array, or API Gateway's "[a b]" string, or Cognito groups. */
+/** The token's claims under the names the console reads (`sub`, `org`, `roles`), from the names this
+ * deployment's API reads (its config's `claims`). */
+export function identity(claims, names = { user: "sub", org: "org", roles: "roles" }) {
+  if (!claims) return null;
+  return { ...claims, sub: claims[names.user], org: claims[names.org], roles: claims[names.roles] };
+}
+
+/** Roles as the API reads them: an array, or API Gateway's "[a b]" string. */
 export function rolesOf(claims) {
-  const raw = claims?.roles ?? claims?.["cognito:groups"] ?? [];
+  const raw = claims?.roles ?? [];
   const list = Array.isArray(raw) ? raw : String(raw).replace(/^\[|\]$/g, "").split(/[\s,]+/);
   return list.filter((role) => role in RANK);
 }
@@ -63,17 +71,21 @@ export class Session {
     return token && !expired(claimsOf(token)) ? token : null;
   }
 
+  /** Who is signed in, read with the claim names given at sign-in. */
   get claims() {
     const token = this.token;
-    return token ? claimsOf(token) : null;
+    const names = JSON.parse(this.storage.getItem(NAMES_KEY) || "null") || undefined;
+    return token ? identity(claimsOf(token), names) : null;
   }
 
-  signIn(token) {
+  signIn(token, names) {
     this.storage.setItem(TOKEN_KEY, token);
+    if (names) this.storage.setItem(NAMES_KEY, JSON.stringify(names));
   }
 
   signOut() {
     this.storage.removeItem(TOKEN_KEY);
+    this.storage.removeItem(NAMES_KEY);
   }
 
   /** Reads `#token=` from the address, keeps it, and clears it from the address bar and history. */
@@ -158,6 +170,6 @@ export async function finishOidc(oidc, session, { fetcher = fetch, storage = ses
   if (!response.ok) throw new Error(`the identity provider refused the sign-in code (${response.status})`);
   const token = apiToken(await response.json());
   if (!token) throw new Error("the identity provider returned no token");
-  session.signIn(token);
+  session.signIn(token, oidc.claims);
   return pending.back || "/console/incidents";
 }

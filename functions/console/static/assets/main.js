@@ -8,7 +8,8 @@ import { clearMessages, h, replace, showError } from "./ui.js";
 const session = new Session();
 const main = document.getElementById("main");
 let cleanup = null;
-let config = { oidc: null, dev_sign_in: null };
+// The deployment's sign-in settings, fetched only when someone has to sign in.
+let config = null;
 
 configure({
   token: () => session.token,
@@ -57,7 +58,20 @@ function shell() {
   replace(who, h("span", {}, `${claims.sub} · ${rolesOf(claims).join(", ") || "no role"}${claims.org ? ` · ${claims.org}` : ""}`), signOut);
 }
 
-function showSignIn(message) {
+async function loadConfig() {
+  if (config) return config;
+  try {
+    const response = await fetch("/console/config.json");
+    config = response.ok ? await response.json() : { oidc: null, dev_sign_in: null };
+  } catch {
+    // Without the config the console still works with a #token= sign-in.
+    config = { oidc: null, dev_sign_in: null };
+  }
+  return config;
+}
+
+async function showSignIn(message) {
+  await loadConfig();
   if (cleanup) cleanup();
   cleanup = null;
   shell();
@@ -82,7 +96,8 @@ async function route() {
   const found = match(location.pathname) || { page: "missing", params: {} };
   if (found.page === "signed-in") {
     try {
-      const back = await finishOidc(config.oidc, session);
+      const { oidc, claims } = await loadConfig();
+      const back = await finishOidc({ ...oidc, claims }, session);
       return navigate(back, { replace: true });
     } catch (error) {
       return showSignIn(error.message);
@@ -96,7 +111,7 @@ async function route() {
   }
   try {
     const module = await import(`./pages/${found.page}.js`);
-    cleanup = (await module.render(main, { session, claims: session.claims, params: found.params, navigate, config })) || null;
+    cleanup = (await module.render(main, { session, claims: session.claims, params: found.params, navigate })) || null;
   } catch (error) {
     replace(main, h("h1", {}, "This page could not be shown"), h("p", { role: "alert" }, error.message || String(error)));
     if (!(error instanceof ApiError)) throw error;
@@ -104,15 +119,5 @@ async function route() {
   if (document.activeElement === document.body) main.focus({ preventScroll: true });
 }
 
-async function start() {
-  session.adoptFragment();
-  try {
-    const response = await fetch("/console/config.json");
-    if (response.ok) config = await response.json();
-  } catch {
-    // Without the config the console still works with a #token= sign-in.
-  }
-  await route();
-}
-
-start();
+session.adoptFragment();
+route();
