@@ -197,3 +197,10 @@ test("escalation targets are written as type:value", () => {
   assert.equal(webhookUrl("https://x.example", "pagerduty"), "https://x.example/v2/enqueue");
   assert.equal(webhookUrl("https://x.example", "grafana"), "https://x.example/v1/hooks/grafana");
 });
+
+test("post-mortem sections keep the template's order, then the org's", async () => {
+  const { sectionOrder } = await load("pages/postmortem.js");
+  assert.deepEqual(sectionOrder({ lessons_learned: "", customer_comms: "", summary: "", root_cause: "", timeline: "" }), [
+    "summary", "timeline", "root_cause", "lessons_learned", "customer_comms",
+  ]);
+});

@@ -25,8 +25,10 @@ if not Path(CHROMIUM).exists():
     )
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
+# Two busy cores run the stack, its Lambda containers and the browser: give the page time to answer.
+expect.set_options(timeout=15_000)
 # Waits for the page (not sleeps): the live list refreshes every 10 s.
-LIVE_MS = 15_000
+LIVE_MS = 25_000
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, stack: LocalStack) -> Iterator[Any]:
     context = browser.new_context(base_url=stack.url, viewport={"width": 1280, "height": 860})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(15_000)
     opened = context.new_page()
     errors: list[str] = []
     opened.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)

@@ -25,7 +25,8 @@ function describe(status) {
   return `the request failed (${status})`;
 }
 
-export async function api(path, { method = "GET", body, query, headers = {} } = {}) {
+/** The answer's JSON (or its text with `text: true`); an ApiError in the API's words otherwise. */
+export async function api(path, { method = "GET", body, query, headers = {}, text: asText = false } = {}) {
   const url = query ? `${path}?${query}` : path;
   const sent = { Accept: "application/json", ...headers };
   const token = tokenSource();
@@ -40,6 +41,7 @@ export async function api(path, { method = "GET", body, query, headers = {} } = 
     throw new ApiError(0, "network", "Stormwatch cannot be reached: check your connection");
   }
   const text = await response.text();
+  if (response.ok && asText) return text;
   let payload = null;
   try {
     payload = text ? JSON.parse(text) : null;

@@ -4,6 +4,7 @@ const ROUTES = [
   [/^\/(?:console\/?)?$/, "incidents"],
   [/^\/console\/incidents\/?$/, "incidents"],
   [/^\/console\/incidents\/(?<id>[^/]+)$/, "incident"],
+  [/^\/console\/incidents\/(?<id>[^/]+)\/postmortem$/, "postmortem"],
   [/^\/console\/new\/?$/, "new-incident"],
   [/^\/console\/dashboard\/?$/, "dashboard"],
   [/^\/console\/admin(?:\/(?<tab>[a-z-]+))?\/?$/, "admin"],

@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { allows } from "../auth.js";
 import "../elements.js";
-import { ACTIVE, actor, duration, SEVERITIES, shortTime, utc } from "../format.js";
+import { ACTIVE, actor, duration, label, SEVERITIES, shortTime, utc } from "../format.js";
 import { renderMarkdown } from "../markdown.js";
 import { describe, fold, icon, who } from "../timeline.js";
 import { badge, formDialog, h, replace, showError, showNotice } from "../ui.js";
@@ -80,7 +80,11 @@ export async function render(main, { claims, params }) {
         fact("Alerts", String(i.alert_count)),
         fact("Incident key", h("code", {}, i.incident_key)),
         i.resolution_note ? fact("Resolution note", i.resolution_note) : null,
+        i.postmortem_status ? fact("Post-mortem", label(i.postmortem_status)) : null,
       ),
+      ["resolved", "cancelled"].includes(i.status) || (i.postmortem_status && i.postmortem_status !== "none")
+        ? h("p", {}, h("a", { href: `/console/incidents/${encodeURIComponent(i.id)}/postmortem` }, "Post-mortem →"))
+        : null,
     );
   }
 
