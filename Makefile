@@ -8,7 +8,7 @@ PORT ?= 3000
 # The table and the demo org's keys are kept here between runs; `make dev FRESH=1` starts empty.
 DATA ?= .stormwatch/data
 
-.PHONY: dev test tools lint bench clean
+.PHONY: dev test tools screenshots lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,16 +19,24 @@ $(STAMP): pyproject.toml
 dev: $(STAMP)
 	$(BIN)/stormwatch dev --port $(PORT) --credentials-file .stormwatch/credentials.json --data $(DATA) $(if $(FRESH),--fresh) --sns-test-cert auto
 
-# Real alerting tools the tests drive: Debian's Prometheus Alertmanager (installed when running as root,
-# as CI does; elsewhere its test is skipped with a note).
+# Real tools the tests drive: Debian's Prometheus Alertmanager, and Debian's Chromium for the console's
+# browser tests (driven by Playwright's Python package; Playwright never downloads a browser here). Installed
+# when running as root, as CI does; elsewhere their tests are skipped with a note.
+TOOL_PACKAGES := prometheus-alertmanager:prometheus-alertmanager chromium:chromium
 tools:
-	@command -v prometheus-alertmanager >/dev/null 2>&1 || { \
+	@missing=""; for pair in $(TOOL_PACKAGES); do \
+	  command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing prometheus-alertmanager (Debian) for the tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager >/dev/null; \
+	    echo "installing$$missing (Debian) for the tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "note: prometheus-alertmanager is missing and this is not root: its test will be skipped"; \
-	  fi; }
+	    echo "note:$$missing missing and this is not root: their tests will be skipped"; \
+	  fi; fi
+
+# The console's screenshots in docs/images/, as the browser tests take them.
+screenshots: $(STAMP) tools
+	STORMWATCH_SCREENSHOTS=docs/images $(BIN)/pytest tests/e2e/test_console.py -q
 
 test: $(STAMP) tools
 	$(BIN)/ruff check .
@@ -46,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/postmortems.py
 	$(BIN)/python bench/schedules.py
+	$(BIN)/python bench/console.py
 
 clean:
 	rm -rf $(VENV) .stormwatch .pytest_cache .mypy_cache .ruff_cache

@@ -33,7 +33,7 @@ def test_docs_serves_the_api_page_built_from_the_openapi_document(local_stack):
     assert not re.search(r"""(?:src|href)\s*=\s*["']?//""", page)
 
 
-def test_root_redirects_to_the_api_page(local_stack):
+def test_root_is_the_console(local_stack):
     response = get_without_redirects(local_stack.url, "/")
-    assert response.status == 302
-    assert response.getheader("Location") == "/docs"
+    assert response.status == 200
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"

@@ -46,6 +46,15 @@ class Settings(BaseSettings):
     # subscription confirmations are then not visited).
     sns_test_certificate: str | None = None
 
+    # The console's sign-in (template parameters): OIDC authorization code with PKCE against the JWT
+    # authorizer's issuer, for the console's own client id. No issuer or client: no OIDC sign-in offered.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    console_client_id: str | None = None
+    console_scopes: str = "openid profile email"
+    # The local stack only: its page that issues development tokens is offered on the sign-in screen.
+    console_dev_sign_in: bool = False
+
     # Where the JWT authorizer's claims carry the tenant, the user and the roles.
     org_claim: str = "org"
     user_claim: str = "sub"

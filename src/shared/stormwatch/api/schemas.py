@@ -201,15 +201,9 @@ def integration_view(integration: Integration, key: str | None = None) -> dict[s
     return view
 
 
-_CONTACT_POINTS = {"email", "slack_webhook", "webhook_url"}
-
-
-def member_view(member: Member, contact_points: bool = True) -> dict[str, Any]:
-    """A member as answered; `contact_points` only for admins (everyone else sees handle, name, role)."""
-    hidden = {"webhook_secret", "removing"} | (set() if contact_points else _CONTACT_POINTS)
-    view = member.model_dump(mode="json", exclude=hidden)
-    if contact_points:
-        view["has_webhook_secret"] = member.webhook_secret is not None
+def member_view(member: Member) -> dict[str, Any]:
+    view = member.model_dump(mode="json", exclude={"webhook_secret", "removing"})
+    view["has_webhook_secret"] = member.webhook_secret is not None
     return view
 
 

@@ -55,6 +55,8 @@ def _local_environment(endpoint_url: str, table_name: str, cursor_secret: str | 
             "STORMWATCH_SERVICES_ENDPOINT_URL": endpoint_url,
             "STORMWATCH_EMAIL_SENDER": LOCAL_EMAIL_SENDER,
             "STORMWATCH_EVENT_BUS_NAME": LOCAL_EVENT_BUS,
+            # The console offers the local sign-in page (served by the local stack only).
+            "STORMWATCH_CONSOLE_DEV_SIGN_IN": "true",
             "POWERTOOLS_SERVICE_NAME": "stormwatch",
             "POWERTOOLS_METRICS_NAMESPACE": "Stormwatch",
             "POWERTOOLS_METRICS_DISABLED": "true",

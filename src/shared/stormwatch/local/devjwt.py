@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,11 @@ from stormwatch.domain.errors import Unauthenticated
 
 ISSUER = "stormwatch-local"
 AUDIENCE = "stormwatch"
+ROLES = ("viewer", "responder", "lead", "admin")
+# The local stack's sign-in page for the console; AWS has no such route.
+SIGN_IN_PATH = "/local/sign-in"
+SIGN_IN_TTL = timedelta(hours=12)
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 
 def _b64(data: bytes) -> str:
@@ -35,6 +41,17 @@ def sign(org: str, user: str, roles: list[str], secret: str, now: datetime, ttl:
     signing_input = f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}"
     signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{_b64(signature)}"
+
+
+def sign_for_form(form: dict[str, str], secret: str, now: datetime) -> str:
+    """A token for the sign-in form's `org`, `user` and `role`; ValueError naming a bad field."""
+    org, user, role = (form.get(name, "").strip().lower() for name in ("org", "user", "role"))
+    for name, value in (("org", org), ("user", user)):
+        if not _NAME.match(value):
+            raise ValueError(f"{name}: 1 to 64 lowercase letters, digits, '.', '_' or '-'")
+    if role not in ROLES:
+        raise ValueError(f"role: one of {', '.join(ROLES)}")
+    return sign(org, user, [role], secret, now, SIGN_IN_TTL)
 
 
 def verify(token: str, secret: str, now: datetime) -> dict[str, Any]:

@@ -38,12 +38,20 @@ def api_page() -> bytes:
     return API_PAGE.read_bytes()
 
 
+# The local sign-in page (GET /local/sign-in): a form posting to itself.
+SIGN_IN_PAGE = Path(__file__).with_name("signin.html")
+
+
+@functools.cache
+def sign_in_page() -> bytes:
+    return SIGN_IN_PAGE.read_bytes()
+
+
 Answer = tuple[int, dict[str, str], bytes]
 # The local stack's own pages (GET only), beside the template's routes.
 LOCAL_PAGES: dict[str, Callable[[], Answer]] = {
     "/health": lambda: (200, {"Content-Type": "application/json"}, b'{"status": "ok"}'),
     "/docs": lambda: (200, {"Content-Type": "text/html; charset=utf-8"}, api_page()),
-    "/": lambda: (302, {"Location": "/docs"}, b""),
 }
 
 
@@ -288,6 +296,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 return
             remaining -= len(chunk)
 
+    def _sign_in(self, body: bytes) -> None:
+        """The local stack's sign-in page (never on AWS): a form that signs a development token for the chosen
+        org, user and role, then opens the console with it in the URL fragment."""
+        if self.command == "GET":
+            headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+            self._send(200, headers, sign_in_page())
+            return
+        form = dict(parse_qsl(body.decode("utf-8", "replace")))
+        try:
+            token = devjwt.sign_for_form(form, self.server.api.dev_secret, self.server.api.clock())
+        except ValueError as error:
+            self._send_error(HTTPStatus.BAD_REQUEST, "invalid_input", str(error))
+            return
+        self._send(303, {"Location": f"/#token={token}", "Cache-Control": "no-store"}, b"")
+
     def _dispatch(self) -> None:
         api = self.server.api
         path = urlsplit(self.path).path
@@ -298,7 +321,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if local is not None and self.command == "GET":
             self._send(*local())
             return
+        if path == devjwt.SIGN_IN_PATH and self.command in ("GET", "POST"):
+            self._sign_in(body)
+            return
         matched = api.match(self.command, path)
+        if matched is None and self.command == "GET" and path == "/":
+            # A template without the console: the API page is the home page.
+            self._send(302, {"Location": "/docs"}, b"")
+            return
         if matched is None:
             methods = sorted({*api.methods(path), *(["GET"] if local else [])})
             if methods:

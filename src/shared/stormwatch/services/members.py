@@ -1,4 +1,6 @@
-"""Members of an org (admin only). Removing a member hands over their active incidents first."""
+"""Members of an org: every role reads them (handles, names, roles: what mentions and assignment complete
+from), only admins see their contact points and write them. Removing a member hands over their active
+incidents first."""
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -43,14 +45,13 @@ class MemberAdmin:
         return member
 
     def list_members(self, caller: Caller) -> list[Member]:
-        # Every role reads the members, so mentions and assignment can be completed; the views leave
-        # contact points to admins.
         require(caller, Role.VIEWER)
-        return [member for member in self._members.list_members(caller.org) if not member.removing]
+        members = self._members.list_members(caller.org)
+        return [_as_seen_by(caller, member) for member in members if not member.removing]
 
     def get(self, caller: Caller, handle: str) -> Member:
         require(caller, Role.VIEWER)
-        return self._members.get(caller.org, handle)
+        return _as_seen_by(caller, self._members.get(caller.org, handle))
 
     def update(self, caller: Caller, handle: str, fields: dict[str, Any]) -> Member:
         require(caller, Role.ADMIN)
@@ -96,3 +97,13 @@ class MemberAdmin:
             self._incidents.commit([change], notifications)
 
         retrying(attempt, self._sleep, f"incident {incident_id}")
+
+
+_CONTACT_POINTS = {"email": None, "slack_webhook": None, "webhook_url": None, "webhook_secret": None}
+
+
+def _as_seen_by(caller: Caller, member: Member) -> Member:
+    """Contact points are the admins' to see: another role reads who the member is, not how to reach them."""
+    if caller.has(Role.ADMIN):
+        return member
+    return member.model_copy(update=_CONTACT_POINTS)

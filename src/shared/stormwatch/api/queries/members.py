@@ -6,7 +6,6 @@ from aws_lambda_powertools.event_handler.api_gateway import Response
 
 from stormwatch.api.http import answers, create_router, current_caller, json_response
 from stormwatch.api.schemas import member_view
-from stormwatch.domain.models import Role
 from stormwatch.wiring import member_admin
 
 router = create_router()
@@ -14,11 +13,9 @@ router = create_router()
 
 @router.get("/v1/members", responses=answers(HTTPStatus.OK, "MemberList", HTTPStatus.FORBIDDEN))
 def list_members() -> Response[str]:
-    caller = current_caller(router)
-    members = member_admin().list_members(caller)
-    admin = caller.has(Role.ADMIN)
+    members = member_admin().list_members(current_caller(router))
     return json_response(
-        HTTPStatus.OK, {"items": [member_view(member, admin) for member in members], "next_cursor": None}
+        HTTPStatus.OK, {"items": [member_view(member) for member in members], "next_cursor": None}
     )
 
 
@@ -27,6 +24,5 @@ def list_members() -> Response[str]:
     responses=answers(HTTPStatus.OK, "Member", HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
 )
 def get_member(handle: str) -> Response[str]:
-    caller = current_caller(router)
-    member = member_admin().get(caller, handle.lower())
-    return json_response(HTTPStatus.OK, member_view(member, caller.has(Role.ADMIN)))
+    member = member_admin().get(current_caller(router), handle.lower())
+    return json_response(HTTPStatus.OK, member_view(member))
