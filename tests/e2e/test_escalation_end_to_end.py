@@ -35,9 +35,8 @@ def test_a_sweep_pages_the_members_webhook_through_the_stream(local_stack):
         ]
 
         later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat()
-        swept = local_stack.cli("sweep", "--now", later)
-        report = json.loads(swept)
-        assert report["fired"] + report["skipped"] >= 1
+        # The stack's own sweep runs every minute and may page first: either way, exactly one page.
+        local_stack.cli("sweep", "--now", later)
 
         (request,) = wait_for(lambda: hooks.delivered("/wendy"), 30, "the notifier to call the webhook")
         timestamp = request.headers["x-stormwatch-timestamp"]

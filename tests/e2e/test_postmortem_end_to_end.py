@@ -36,10 +36,9 @@ def test_a_required_post_mortem_reminds_until_published(local_stack):
         assert local_stack.request("GET", path, token=admin).body["postmortem_status"] == "required"
         resolved_at = parse_iso(resolved["resolved_at"])
 
-        report = json.loads(
-            local_stack.cli("sweep", "--now", (resolved_at + timedelta(hours=49)).isoformat())
-        )
-        assert report["fired_by_kind"].get("postmortem") == 1
+        # The stack is shared with other tests, whose timers this sweep may fire too: what is checked is
+        # this incident's reminder, at its assignee and on its timeline.
+        local_stack.cli("sweep", "--now", (resolved_at + timedelta(hours=49)).isoformat())
 
         def reminded():
             bodies = [json.loads(request.body) for request in hooks.delivered("/wendy")]
@@ -47,10 +46,14 @@ def test_a_required_post_mortem_reminds_until_published(local_stack):
 
         (payload,) = wait_for(reminded, 30, "the reminder at the assignee's webhook")
         assert payload["incident"]["id"] == incident_id
-        timeline = local_stack.request("GET", f"{path}/timeline", token=admin).body["items"]
-        assert [
-            event["data"]["recipient"] for event in timeline if event["type"] == "postmortem_reminder"
-        ] == ["wendy"]
+
+        def reminders_on_the_timeline() -> list[str]:
+            timeline = local_stack.request("GET", f"{path}/timeline", token=admin).body["items"]
+            return [
+                event["data"]["recipient"] for event in timeline if event["type"] == "postmortem_reminder"
+            ]
+
+        assert reminders_on_the_timeline() == ["wendy"]
 
         draft = local_stack.request("POST", f"{path}/postmortem", {}, token=admin)
         assert draft.status == 201, draft.body
@@ -68,10 +71,8 @@ def test_a_required_post_mortem_reminds_until_published(local_stack):
         )
         assert published.status == 200, published.body
 
-        report = json.loads(
-            local_stack.cli("sweep", "--now", (resolved_at + timedelta(hours=73)).isoformat())
-        )
-        assert "postmortem" not in report["fired_by_kind"]
+        local_stack.cli("sweep", "--now", (resolved_at + timedelta(hours=73)).isoformat())
+        assert reminders_on_the_timeline() == ["wendy"]
 
         found = local_stack.request("GET", "/v1/postmortems?q=autoscaler", token=admin).body
         assert [item["incident_id"] for item in found["items"]] == [incident_id]
