@@ -57,9 +57,12 @@ def test_no_operation_documents_an_answer_no_route_gives():
     for method, path, operation in operations(document):
         assert "422" not in operation["responses"], (method, path)
         if not path.startswith(("/v1/hooks/", "/v2/enqueue")):
-            assert "200" not in operation["responses"] or operation["responses"]["200"]["content"][
-                "application/json"
-            ]["schema"] != {"type": "string"}, (method, path)
+            success = operation["responses"].get("200", {}).get("content", {})
+            # Only the text answers (markdown, iCalendar) are plain strings.
+            assert success.get("application/json", {}).get("schema") != {"type": "string"}, (method, path)
+
+
+CALENDAR_FEED = "/v1/schedules/{schedule_id}/calendar.ics"
 
 
 def test_every_rest_operation_needs_a_jwt_and_documents_its_errors_in_the_error_shape():
@@ -67,7 +70,8 @@ def test_every_rest_operation_needs_a_jwt_and_documents_its_errors_in_the_error_
     for method, path, operation in operations(document):
         if path.startswith(("/v1/hooks/", "/v2/enqueue")) or path == "/v1/openapi.json":
             continue
-        assert operation["security"] == [{"jwt": []}], (method, path)
+        expected = [{"calendar_token": []}] if path == CALENDAR_FEED else [{"jwt": []}]
+        assert operation["security"] == expected, (method, path)
         assert "401" in operation["responses"], (method, path)
         for status, answer in operation["responses"].items():
             if int(status) >= 400:
@@ -87,6 +91,26 @@ def test_answers_name_their_status_and_schema():
     assert not {"org", "owner_slack_webhook", "alerts"} & set(incident)
     member = document["components"]["schemas"]["Member"]["properties"]
     assert "has_webhook_secret" in member and "webhook_secret" not in member
+
+
+def test_post_mortems_and_schedules_answer_their_own_schemas_and_media_types():
+    document = json.loads(PACKAGED.read_text())
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    created = paths["/v1/incidents/{incident_id}/postmortem"]["post"]["responses"]["201"]
+    assert created["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PostmortemDetail"
+    }
+    assert "action_items" in schemas["PostmortemDetail"]["properties"]
+    assert "incident_resolved_at" not in schemas["Postmortem"]["properties"]
+    assert "reminders" not in schemas["ActionItem"]["properties"]
+    schedule = schemas["Schedule"]["properties"]
+    assert "has_calendar_token" in schedule and "calendar_token_hash" not in schedule
+    markdown = paths["/v1/incidents/{incident_id}/postmortem/markdown"]["get"]["responses"]["200"]
+    assert list(markdown["content"]) == ["text/markdown"]
+    feed = paths[CALENDAR_FEED]["get"]
+    assert list(feed["responses"]["200"]["content"]) == ["text/calendar"]
+    scheme = document["components"]["securitySchemes"]["calendar_token"]
+    assert scheme == {**scheme, "type": "apiKey", "in": "query", "name": "token"}
 
 
 def test_nullable_only_where_null_is_accepted():
