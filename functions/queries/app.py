@@ -3,18 +3,20 @@ integrations, escalation policies and settings for everyone who may see them, a 
 the OpenAPI document."""
 
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from stormwatch.api.http import create_app
-from stormwatch.api.openapi import packaged
+from stormwatch.api.openapi import CALENDAR_TOKEN_SCHEMES, packaged
 from stormwatch.api.queries import incidents, integrations, members, metrics, policies, postmortems, schedules
 
 logger = Logger()
 app = create_app()
+# The calendar feed's token scheme, which its security names.
+app.configure_openapi(security_schemes=cast(Any, CALENDAR_TOKEN_SCHEMES))
 for resource in (incidents, metrics, policies, members, integrations, postmortems, schedules):
     app.include_router(resource.router)
 

@@ -86,6 +86,19 @@ def test_another_orgs_incident_is_404_everywhere(stack):
     assert stack.call("GET", "/v1/postmortems", org="globex", roles="[viewer]").body["items"] == []
 
 
+def test_an_id_that_is_no_incident_id_is_404_on_every_post_mortem_route(stack):
+    for method, path, body in (
+        ("GET", "/v1/incidents/admin/postmortem", None),
+        ("GET", "/v1/incidents/admin/postmortem/markdown", None),
+        ("POST", "/v1/incidents/admin/postmortem/action-items", {"title": "Summary"}),
+        ("PATCH", "/v1/incidents/admin/postmortem/action-items/x", {}),
+        ("DELETE", "/v1/incidents/0/postmortem/action-items/admin", None),
+    ):
+        answer = stack.call(method, path, body)
+        assert answer.status == 404, (method, path, answer.body)
+        assert answer.body["error"]["code"] == "not_found"
+
+
 def edit_body(postmortem, **changes):
     body = {
         "title": postmortem["title"],

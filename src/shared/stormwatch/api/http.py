@@ -96,6 +96,13 @@ def answers(status: HTTPStatus, schema: str | None, *errors: HTTPStatus) -> dict
     return documented
 
 
+def text_answers(status: HTTPStatus, media_type: str, *errors: HTTPStatus) -> dict[int, Any]:
+    """What a REST route answering text (markdown, iCalendar) answers, for the OpenAPI document."""
+    documented = answers(status, None, *errors)
+    documented[status.value]["content"] = {media_type: {"schema": {"type": "string"}}}
+    return documented
+
+
 def error_body(code: str, message: str, details: Any = None) -> str:
     return json.dumps({"error": {"code": code, "message": message, "details": details}})
 

@@ -19,6 +19,17 @@ PUBLIC_PATHS = ("/v1/openapi.json",)
 HOOK_PATHS = ("/v1/hooks/", "/v2/enqueue")
 REF = "#/components/schemas/"
 JWT: list[dict[str, list[str]]] = [{"jwt": []}]
+# A schedule's calendar feed is read by calendar apps, which hold the feed's token in its URL, not a JWT.
+# Plain dicts, which the queries handler configures without importing a model.
+CALENDAR_TOKEN_SCHEMES: dict[str, Any] = {
+    "calendar_token": {
+        "type": "apiKey",
+        "in": "query",
+        "name": "token",
+        "description": "The schedule's calendar token (POST /v1/schedules/{schedule_id}/calendar-token).",
+    }
+}
+CALENDAR_TOKEN: list[dict[str, list[str]]] = [{"calendar_token": []}]
 # What powertools documents for every route and no route of ours answers: validation is a 400 in the
 # error shape, and a response failing its own schema is a bug, not an answer.
 _NOT_ANSWERED = ("422",)
@@ -27,7 +38,7 @@ _POWERTOOLS_SCHEMAS = ("HTTPValidationError", "ResponseValidationError", "Valida
 
 def generate(functions_dir: Path) -> dict[str, Any]:
     from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
-    from aws_lambda_powertools.event_handler.openapi.models import HTTPBase, HTTPBearer
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, HTTPBase, HTTPBearer
 
     from stormwatch.api.hooks_openapi import INTEGRATION_KEY_SCHEMES
 
@@ -40,6 +51,7 @@ def generate(functions_dir: Path) -> dict[str, Any]:
         ),
         security_schemes={
             "jwt": HTTPBearer(bearerFormat="JWT"),
+            **{name: APIKey.model_validate(scheme) for name, scheme in CALENDAR_TOKEN_SCHEMES.items()},
             **{name: HTTPBase.model_validate(scheme) for name, scheme in INTEGRATION_KEY_SCHEMES.items()},
         },
     )
@@ -78,6 +90,8 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
     from stormwatch.domain.escalation import EscalationPolicy, OrgSettings
     from stormwatch.domain.members import Member
     from stormwatch.domain.models import AlertState, Incident, Integration, TimelineEvent
+    from stormwatch.domain.postmortems import ActionItem, Postmortem, TemplateSection
+    from stormwatch.domain.schedules import Override, Schedule
 
     models: list[type[BaseModel]] = [
         Incident,
@@ -87,6 +101,11 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
         Integration,
         EscalationPolicy,
         OrgSettings,
+        Postmortem,
+        ActionItem,
+        TemplateSection,
+        Schedule,
+        Override,
     ]
     _, generated = models_json_schema(
         [(model, "serialization") for model in models], ref_template=REF + "{model}"
@@ -117,6 +136,10 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
     _with(found["Member"], has_webhook_secret={"type": "boolean"})
     _without(found["Integration"], "signing_secret", "org")
     _with(found["Integration"], has_signing_secret={"type": "boolean"})
+    _without(found["Postmortem"], "incident_resolved_at")
+    _without(found["ActionItem"], "reminders")
+    _without(found["Schedule"], "calendar_token_hash")
+    _with(found["Schedule"], has_calendar_token={"type": "boolean"})
     alert = found.pop("AlertState")
     _with(
         alert,
@@ -136,8 +159,44 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
     issued = json.loads(json.dumps(found["Integration"]))
     issued["title"] = "IssuedIntegration"
     _with(issued, key={"type": "string", "description": "the integration key; shown only in this answer"})
+    postmortem_detail = _extended(
+        found["Postmortem"],
+        "PostmortemDetail",
+        action_items={"type": "array", "items": {"$ref": f"{REF}ActionItem"}},
+    )
+    listed_item = _extended(found["ActionItem"], "ActionItemEntry", incident_id={"type": "string"})
+    template_section = "TemplateSectionAnswer" if "TemplateSectionAnswer" in found else "TemplateSection"
     return {
         **found,
+        "PostmortemDetail": postmortem_detail,
+        "ActionItemEntry": listed_item,
+        "PostmortemList": _list_of("Postmortem", cursor=True),
+        "ActionItemList": _list_of("ActionItemEntry", cursor=True),
+        "PostmortemTemplate": _object(
+            "PostmortemTemplate", sections={"type": "array", "items": {"$ref": f"{REF}{template_section}"}}
+        ),
+        "ScheduleList": _list_of("Schedule"),
+        "CalendarToken": _object(
+            "CalendarToken",
+            token={"type": "string", "description": "the feed's token; shown only in this answer"},
+            path={"type": "string", "description": "the feed's path, token included"},
+        ),
+        "OnCall": _object(
+            "OnCall",
+            schedule_id={"type": "string"},
+            schedule_name={"type": "string"},
+            member=_STRING_OR_NULL,
+            until={**_STRING_OR_NULL, "description": "when that changes; null if not within 93 days"},
+        ),
+        "OnCallList": _list_of("OnCall"),
+        "Shift": _SHIFT,
+        "Shifts": _object(
+            "Shifts", window=_WINDOW, items={"type": "array", "items": {"$ref": f"{REF}Shift"}}
+        ),
+        "MemberShift": _extended(
+            _SHIFT, "MemberShift", schedule_id={"type": "string"}, schedule_name={"type": "string"}
+        ),
+        "MemberShiftList": _list_of("MemberShift"),
         "Alert": alert,
         "IncidentDetail": detail,
         "IssuedIntegration": issued,
@@ -162,6 +221,17 @@ def _with(schema: dict[str, Any], **properties: Any) -> None:
     schema["required"] = [*schema.get("required", []), *properties]
 
 
+def _extended(schema: dict[str, Any], title: str, **properties: Any) -> dict[str, Any]:
+    extended: dict[str, Any] = json.loads(json.dumps(schema))
+    extended["title"] = title
+    _with(extended, **properties)
+    return extended
+
+
+def _object(title: str, **properties: Any) -> dict[str, Any]:
+    return {"title": title, "type": "object", "properties": properties, "required": list(properties)}
+
+
 def _list_of(name: str, cursor: bool = False) -> dict[str, Any]:
     next_cursor: dict[str, Any] = (
         {"anyOf": [{"type": "string"}, {"type": "null"}], "description": "pass as cursor for the next page"}
@@ -179,6 +249,18 @@ def _list_of(name: str, cursor: bool = False) -> dict[str, Any]:
     }
 
 
+_STRING_OR_NULL: dict[str, Any] = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+_WINDOW: dict[str, Any] = {
+    "type": "object",
+    "properties": {"since": {"type": "string"}, "until": {"type": "string"}},
+    "required": ["since", "until"],
+}
+_SHIFT = _object(
+    "Shift",
+    start={"type": "string"},
+    end={"type": "string"},
+    member={**_STRING_OR_NULL, "description": "null where nobody is on call"},
+)
 _NUMBER_OR_NULL = {"anyOf": [{"type": "number"}, {"type": "null"}]}
 _SUMMARY = {
     "type": "object",
@@ -190,11 +272,7 @@ _METRICS: dict[str, Any] = {
     "title": "Metrics",
     "type": "object",
     "properties": {
-        "window": {
-            "type": "object",
-            "properties": {"since": {"type": "string"}, "until": {"type": "string"}},
-            "required": ["since", "until"],
-        },
+        "window": _WINDOW,
         "service": {"anyOf": [{"type": "string"}, {"type": "null"}]},
         "incidents": {"type": "integer"},
         "mtta_seconds": _SUMMARY,

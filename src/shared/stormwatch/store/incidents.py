@@ -1,7 +1,6 @@
 """Incidents in DynamoDB: snapshots, alert details and timeline events of one key in one partition."""
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +25,7 @@ from stormwatch.store.codec import Item, decode_item, encode_item
 from stormwatch.store.expressions import Expression
 from stormwatch.store.keys import (
     ASSIGNEE_INDEX,
+    INCIDENT_ID,
     DeliveryKeys,
     IncidentKeys,
     OutboxKeys,
@@ -41,7 +41,6 @@ Read = TypeVar("Read")
 # parse the response holding it, or the model refuses it). A list leaves such an item out, logged.
 UNREADABLE = (ResponseParserError, AttributeError, TypeError, KeyError, ValueError)
 
-_INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
 _STORAGE_ONLY = (
     "pk",
     "sk",
@@ -445,7 +444,7 @@ class IncidentStore:
     # --- reading -------------------------------------------------------------------------------------
 
     def get(self, org: str, incident_id: str, consistent: bool = False) -> Incident:
-        match = _INCIDENT_ID.match(incident_id)
+        match = INCIDENT_ID.match(incident_id)
         if match is None:
             raise NotFound(f"incident {incident_id} not found")
         key_hash, generation = match.group(1), int(match.group(2))
@@ -622,7 +621,7 @@ def _outbox_item(notification: Notification) -> Item:
 
 
 def _delivery_key(notification: Notification, channel: str) -> dict[str, str]:
-    match = _INCIDENT_ID.match(notification.incident_id)
+    match = INCIDENT_ID.match(notification.incident_id)
     if match is None:
         raise ValueError(f"not an incident id: {notification.incident_id}")
     prefix = IncidentKeys.timeline_prefix(int(match.group(2)))

@@ -33,10 +33,14 @@ each shard and nothing else.
 """
 
 import hashlib
+import re
 from datetime import date
 
 from stormwatch.clock import iso
 from stormwatch.domain.models import Incident, Status
+
+# An incident id: its key hash and its generation. Anything else names no incident.
+INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
 
 INCIDENT_INDEX = "gsi1"
 STATUS_INDEX = "gsi2"

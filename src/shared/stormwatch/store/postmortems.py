@@ -31,7 +31,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from stormwatch.clock import iso
-from stormwatch.domain.errors import TemporarilyUnavailable
+from stormwatch.domain.errors import NotFound, TemporarilyUnavailable
 from stormwatch.domain.postmortems import (
     ActionItem,
     ActionItemStatus,
@@ -40,7 +40,7 @@ from stormwatch.domain.postmortems import (
     search_words,
 )
 from stormwatch.settings import Settings
-from stormwatch.store.keys import IncidentKeys
+from stormwatch.store.keys import INCIDENT_ID, IncidentKeys
 from stormwatch.store.table import RETRYABLE_CODES
 
 _PROJECTED = ["status", "severity", "service", "environment", "assignee", "created_at", "search_text"]
@@ -164,8 +164,11 @@ class PostmortemKeys:
 
     @staticmethod
     def of(org: str, incident_id: str) -> tuple[str, str]:
-        key_hash, generation = incident_id.rsplit("-", 1)
-        return IncidentKeys.partition(org, key_hash), PostmortemKeys.sort_key(int(generation))
+        match = INCIDENT_ID.match(incident_id)
+        if match is None:
+            # No incident has this id, so no post-mortem or action item either.
+            raise NotFound(f"incident {incident_id} not found")
+        return IncidentKeys.partition(org, match.group(1)), PostmortemKeys.sort_key(int(match.group(2)))
 
     @staticmethod
     def item(org: str, incident_id: str, item_id: str) -> tuple[str, str]:

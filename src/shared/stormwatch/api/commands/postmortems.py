@@ -7,7 +7,14 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from stormwatch.api.http import create_router, current_caller, expected_version, json_response
+from stormwatch.api.http import (
+    BODY_ERRORS,
+    answers,
+    create_router,
+    current_caller,
+    expected_version,
+    json_response,
+)
 from stormwatch.api.idempotency import idempotent
 from stormwatch.api.postmortem_schemas import (
     ActionItemBody,
@@ -24,7 +31,17 @@ from stormwatch.wiring import postmortems
 router = create_router()
 
 
-@router.post("/v1/incidents/<incident_id>/postmortem")
+@router.post(
+    "/v1/incidents/<incident_id>/postmortem",
+    responses=answers(
+        HTTPStatus.CREATED,
+        "PostmortemDetail",
+        *BODY_ERRORS,
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+    ),
+)
 def create_postmortem(incident_id: str, body: Annotated[CreatePostmortemBody, Body()]) -> Response[str]:
     caller = current_caller(router)
     return idempotent(
@@ -37,7 +54,17 @@ def create_postmortem(incident_id: str, body: Annotated[CreatePostmortemBody, Bo
     )
 
 
-@router.put("/v1/incidents/<incident_id>/postmortem")
+@router.put(
+    "/v1/incidents/<incident_id>/postmortem",
+    responses=answers(
+        HTTPStatus.OK,
+        "PostmortemDetail",
+        *BODY_ERRORS,
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.PRECONDITION_FAILED,
+    ),
+)
 def replace_postmortem(incident_id: str, body: Annotated[PostmortemBody, Body()]) -> Response[str]:
     postmortem, items = postmortems().replace(
         current_caller(router), incident_id, body.to_edit(), expected_version(router)
@@ -45,7 +72,18 @@ def replace_postmortem(incident_id: str, body: Annotated[PostmortemBody, Body()]
     return json_response(HTTPStatus.OK, postmortem_view(postmortem, items))
 
 
-@router.post("/v1/incidents/<incident_id>/postmortem/status")
+@router.post(
+    "/v1/incidents/<incident_id>/postmortem/status",
+    responses=answers(
+        HTTPStatus.OK,
+        "Postmortem",
+        *BODY_ERRORS,
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.PRECONDITION_FAILED,
+    ),
+)
 def move_postmortem(incident_id: str, body: Annotated[PostmortemStatusBody, Body()]) -> Response[str]:
     caller, version = current_caller(router), expected_version(router)
     return idempotent(
@@ -58,7 +96,17 @@ def move_postmortem(incident_id: str, body: Annotated[PostmortemStatusBody, Body
     )
 
 
-@router.post("/v1/incidents/<incident_id>/postmortem/action-items")
+@router.post(
+    "/v1/incidents/<incident_id>/postmortem/action-items",
+    responses=answers(
+        HTTPStatus.CREATED,
+        "ActionItem",
+        *BODY_ERRORS,
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+    ),
+)
 def add_action_item(incident_id: str, body: Annotated[ActionItemBody, Body()]) -> Response[str]:
     caller = current_caller(router)
     return idempotent(
@@ -71,7 +119,10 @@ def add_action_item(incident_id: str, body: Annotated[ActionItemBody, Body()]) -
     )
 
 
-@router.patch("/v1/incidents/<incident_id>/postmortem/action-items/<item_id>")
+@router.patch(
+    "/v1/incidents/<incident_id>/postmortem/action-items/<item_id>",
+    responses=answers(HTTPStatus.OK, "ActionItem", *BODY_ERRORS, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
 def update_action_item(
     incident_id: str, item_id: str, body: Annotated[ActionItemPatch, Body()]
 ) -> Response[str]:
@@ -81,13 +132,19 @@ def update_action_item(
     return json_response(HTTPStatus.OK, item_view(item))
 
 
-@router.delete("/v1/incidents/<incident_id>/postmortem/action-items/<item_id>")
+@router.delete(
+    "/v1/incidents/<incident_id>/postmortem/action-items/<item_id>",
+    responses=answers(HTTPStatus.NO_CONTENT, None, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
 def delete_action_item(incident_id: str, item_id: str) -> Response[str]:
     postmortems().delete_item(current_caller(router), incident_id, item_id)
     return Response(status_code=HTTPStatus.NO_CONTENT.value, body="")
 
 
-@router.put("/v1/org/postmortem-template")
+@router.put(
+    "/v1/org/postmortem-template",
+    responses=answers(HTTPStatus.OK, "PostmortemTemplate", *BODY_ERRORS, HTTPStatus.FORBIDDEN),
+)
 def save_template(body: Annotated[TemplateBody, Body()]) -> Response[str]:
     sections = postmortems().save_template(current_caller(router), body.sections)
     return json_response(HTTPStatus.OK, {"sections": [section.model_dump() for section in sections]})

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from stormwatch.api.http import create_router, current_caller, json_response
+from stormwatch.api.http import answers, create_router, current_caller, json_response, text_answers
 from stormwatch.api.postmortem_schemas import item_view, postmortem_view
 from stormwatch.domain.models import Severity
 from stormwatch.domain.postmortems import ActionItemStatus, PostmortemStatus
@@ -16,19 +16,28 @@ from stormwatch.wiring import postmortems
 router = create_router()
 
 
-@router.get("/v1/incidents/<incident_id>/postmortem")
+@router.get(
+    "/v1/incidents/<incident_id>/postmortem",
+    responses=answers(HTTPStatus.OK, "PostmortemDetail", HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
 def get_postmortem(incident_id: str) -> Response[str]:
     postmortem, items = postmortems().get(current_caller(router), incident_id)
     return json_response(HTTPStatus.OK, postmortem_view(postmortem, items))
 
 
-@router.get("/v1/incidents/<incident_id>/postmortem/markdown")
+@router.get(
+    "/v1/incidents/<incident_id>/postmortem/markdown",
+    responses=text_answers(HTTPStatus.OK, "text/markdown", HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
 def get_postmortem_markdown(incident_id: str) -> Response[str]:
     text = postmortems().markdown(current_caller(router), incident_id)
     return Response(status_code=HTTPStatus.OK.value, content_type="text/markdown; charset=utf-8", body=text)
 
 
-@router.get("/v1/postmortems")
+@router.get(
+    "/v1/postmortems",
+    responses=answers(HTTPStatus.OK, "PostmortemList", HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN),
+)
 def search_postmortems(
     q: Annotated[
         str | None, Query(min_length=1, max_length=200, description="words of title and sections")
@@ -47,7 +56,10 @@ def search_postmortems(
     )
 
 
-@router.get("/v1/action-items")
+@router.get(
+    "/v1/action-items",
+    responses=answers(HTTPStatus.OK, "ActionItemList", HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN),
+)
 def list_action_items(
     assignee: Annotated[str | None, Query(min_length=1, max_length=64, description="a handle, or me")] = None,
     status: Annotated[ActionItemStatus | None, Query()] = None,
@@ -64,7 +76,10 @@ def list_action_items(
     )
 
 
-@router.get("/v1/org/postmortem-template")
+@router.get(
+    "/v1/org/postmortem-template",
+    responses=answers(HTTPStatus.OK, "PostmortemTemplate", HTTPStatus.FORBIDDEN),
+)
 def get_template() -> Response[str]:
     sections = postmortems().template(current_caller(router))
     return json_response(HTTPStatus.OK, {"sections": [section.model_dump() for section in sections]})

@@ -7,7 +7,8 @@ from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime
 
-from stormwatch.api.http import create_router, current_caller, json_response
+from stormwatch.api.http import answers, create_router, current_caller, json_response, text_answers
+from stormwatch.api.openapi import CALENDAR_TOKEN
 from stormwatch.api.schedule_schemas import (
     everyone_view,
     member_shifts_view,
@@ -27,26 +28,42 @@ Until = Annotated[
 ]
 
 
-@router.get("/v1/schedules")
+@router.get(
+    "/v1/schedules",
+    responses=answers(HTTPStatus.OK, "ScheduleList", HTTPStatus.FORBIDDEN),
+)
 def list_schedules() -> Response[str]:
     schedules = schedule_admin().list_schedules(current_caller(router))
     return json_response(HTTPStatus.OK, {"items": [schedule_view(s) for s in schedules], "next_cursor": None})
 
 
-@router.get("/v1/schedules/<schedule_id>")
+@router.get(
+    "/v1/schedules/<schedule_id>",
+    responses=answers(HTTPStatus.OK, "Schedule", HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
 def get_schedule(schedule_id: str) -> Response[str]:
     return json_response(
         HTTPStatus.OK, schedule_view(schedule_admin().get(current_caller(router), schedule_id))
     )
 
 
-@router.get("/v1/schedules/<schedule_id>/oncall")
+@router.get(
+    "/v1/schedules/<schedule_id>/oncall",
+    responses=answers(
+        HTTPStatus.OK, "OnCall", HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND
+    ),
+)
 def get_on_call(schedule_id: str, at: At = None) -> Response[str]:
     found = schedule_admin().on_call(current_caller(router), schedule_id, at)
     return json_response(HTTPStatus.OK, on_call_view(found.schedule, found.on_call))
 
 
-@router.get("/v1/schedules/<schedule_id>/shifts")
+@router.get(
+    "/v1/schedules/<schedule_id>/shifts",
+    responses=answers(
+        HTTPStatus.OK, "Shifts", HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND
+    ),
+)
 def list_shifts(schedule_id: str, since: Since = None, until: Until = None) -> Response[str]:
     start, end, shifts = schedule_admin().shifts(current_caller(router), schedule_id, since, until)
     return json_response(
@@ -55,20 +72,32 @@ def list_shifts(schedule_id: str, since: Since = None, until: Until = None) -> R
     )
 
 
-@router.get("/v1/oncall")
+@router.get(
+    "/v1/oncall",
+    responses=answers(HTTPStatus.OK, "OnCallList", HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN),
+)
 def everyone_on_call(at: At = None) -> Response[str]:
     return json_response(
         HTTPStatus.OK, everyone_view(schedule_admin().everyone_on_call(current_caller(router), at))
     )
 
 
-@router.get("/v1/members/<handle>/shifts")
+@router.get(
+    "/v1/members/<handle>/shifts",
+    responses=answers(
+        HTTPStatus.OK, "MemberShiftList", HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND
+    ),
+)
 def member_shifts(handle: str, since: Since = None, until: Until = None) -> Response[str]:
     found = schedule_admin().upcoming_shifts(current_caller(router), handle.lower(), since, until)
     return json_response(HTTPStatus.OK, member_shifts_view(found))
 
 
-@router.get("/v1/schedules/<schedule_id>/calendar.ics")
+@router.get(
+    "/v1/schedules/<schedule_id>/calendar.ics",
+    responses=text_answers(HTTPStatus.OK, "text/calendar", HTTPStatus.BAD_REQUEST, HTTPStatus.NOT_FOUND),
+    security=CALENDAR_TOKEN,
+)
 def calendar_feed(
     schedule_id: str,
     token: Annotated[str | None, Query(max_length=128, description="the schedule's calendar token")] = None,
