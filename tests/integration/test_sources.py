@@ -351,8 +351,9 @@ def test_a_body_of_many_alerts_over_few_keys_writes_per_key(stack):
         results(stack.hook("alertmanager_firing", body=body))
     finally:
         client._make_api_call = original
-    # The GetItem is the webhook's key, read on every delivery so that changes apply at once.
-    assert first == ["GetItem", "UpdateItem", "TransactWriteItems"]
+    # The first GetItem is the webhook's key, read on every delivery so that changes apply at once; the
+    # second, the org's settings (its default policy and on-call), read only when an incident opens.
+    assert first == ["GetItem", "UpdateItem", "GetItem", "TransactWriteItems"]
     assert calls == ["GetItem", "UpdateItem"]
     (incident,) = stack.incidents()
     assert incident["alert_count"] == 400

@@ -82,7 +82,7 @@ def ingest_service() -> "IngestService":
         integration_store(),
         timer_store(),
         policy_store(),
-        lambda org, schedule_id, now: schedule_admin().default_on_call(org, schedule_id, now),
+        lambda org, schedule_ids, now: schedule_admin().default_on_call(org, schedule_ids, now),
     )
 
 

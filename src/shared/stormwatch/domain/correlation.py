@@ -39,6 +39,7 @@ class CorrelationPolicy:
     # What a new incident from this integration starts with.
     default_assignee: str | None = None
     escalation_policy_id: str | None = None
+    default_schedule_id: str | None = None
     # Without a default assignee: who the default schedule has on call at an instant (member, schedule
     # id), asked only when an incident opens.
     default_on_call: Callable[[datetime], tuple[str, str] | None] | None = None

@@ -13,7 +13,7 @@ skipped rather than counted twice.
 """
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -93,7 +93,7 @@ class IngestService:
         integrations: IntegrationStore,
         timers: TimerStore,
         policies: PolicyStore,
-        default_on_call: Callable[[str, str | None, datetime], tuple[str, str] | None],
+        default_on_call: Callable[[str, Sequence[str | None], datetime], tuple[str, str] | None],
     ) -> None:
         self._authenticator = authenticator
         self._policies = policies
@@ -223,9 +223,7 @@ class IngestService:
             flapping_threshold=integration.flapping_threshold,
             default_assignee=integration.default_assignee,
             escalation_policy_id=integration.escalation_policy_id,
-            default_on_call=lambda moment: self._default_on_call(
-                integration.org, integration.default_schedule_id, moment
-            ),
+            default_schedule_id=integration.default_schedule_id,
         )
         results: list[AlertResult | None] = [None] * len(alerts)
         # Per key, alerts are taken fingerprint by fingerprint (each fingerprint keeps its own order, which is
@@ -264,6 +262,24 @@ class IngestService:
                 results[index] = AlertResult(incident_id, alerts[index].incident_key, action)
         return [result for result in results if result is not None]
 
+    def _opening(self, org: str, policy: CorrelationPolicy) -> CorrelationPolicy:
+        """What a new incident takes from the org's settings as they are at this moment, read once and only
+        when one opens: the org's default policy, and the default on-call (the integration's schedule, else
+        the org's) when the integration names no assignee."""
+        if policy.escalation_policy_id is not None and policy.default_assignee is not None:
+            return policy
+        settings = self._policies.settings(org)
+        schedules = [policy.default_schedule_id, settings.default_schedule_id]
+        return replace(
+            policy,
+            escalation_policy_id=policy.escalation_policy_id or settings.default_escalation_policy_id,
+            default_on_call=(
+                (lambda moment: self._default_on_call(org, schedules, moment))
+                if policy.default_assignee is None and any(schedules)
+                else None
+            ),
+        )
+
     def _correlate_batch(
         self,
         org: str,
@@ -285,13 +301,9 @@ class IngestService:
             else:
                 stored = self._incidents.current(org, hashed_key)
             outcome = correlate(org, hashed_key, stored, batch, now, policy)
-            if policy.escalation_policy_id is None and any(
-                change.before is None for change in outcome.changes
-            ):
-                # A new incident keeps the org's default policy of this moment (read only when one opens).
-                default = self._policies.settings(org).default_escalation_policy_id
-                if default is not None:
-                    opening = replace(policy, escalation_policy_id=default)
+            if any(change.before is None for change in outcome.changes):
+                opening = self._opening(org, policy)
+                if opening is not policy:
                     outcome = correlate(org, hashed_key, stored, batch, now, opening)
             if outcome.changes:
                 changes = with_children_resolved(self._incidents, outcome.changes, now)

@@ -78,7 +78,7 @@ class MemberAdmin:
             incident = self._incidents.get(caller.org, incident_id, consistent=True)
             if incident.assignee != handle:
                 return
-            on_call = self._schedules.default_on_call(caller.org, None, self._clock.now())
+            on_call = self._schedules.org_on_call(caller.org, self._clock.now())
             if on_call is not None:
                 owner: str | None = on_call[0]
                 reason = f"assignee {handle} left; {owner} is on call for schedule {on_call[1]}"

@@ -4,7 +4,7 @@ schedules) and the computation of domain/schedules.py."""
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,7 +41,6 @@ from stormwatch.store.schedules import ScheduleStore
 
 DEFAULT_UPCOMING = timedelta(days=28)
 CALENDAR_BEHIND = timedelta(days=7)
-ORG_DEFAULT_CACHE = timedelta(seconds=60)
 CALENDAR_AHEAD = timedelta(days=84)
 
 
@@ -71,8 +70,6 @@ class ScheduleAdmin:
         self._policies = policies
         self._clock = clock
         self._sleep = sleep
-        # The org's default schedule, kept a minute (so a storm of new incidents reads the settings once).
-        self._org_defaults: dict[str, tuple[datetime, str | None]] = {}
 
     def create(self, caller: Caller, fields: dict[str, Any]) -> Schedule:
         require(caller, Role.ADMIN)
@@ -251,22 +248,20 @@ class ScheduleAdmin:
             shifts = [shift for shift in shifts if shift.member == member]
         return schedule, calendar(schedule, shifts, now)
 
-    def default_on_call(self, org: str, schedule_id: str | None, now: datetime) -> tuple[str, str] | None:
-        """The default on-call at `now` (member, schedule id): whoever `schedule_id` has on call, else the
-        org's default schedule; None when neither has anyone."""
-        found = self._member_on_call(org, schedule_id, now) if schedule_id is not None else None
-        if found is None:
-            default = self._org_default(org, now)
-            if default is not None and default != schedule_id:
-                found = self._member_on_call(org, default, now)
-        return found
+    def default_on_call(
+        self, org: str, schedule_ids: Sequence[str | None], now: datetime
+    ) -> tuple[str, str] | None:
+        """The default on-call at `now` (member, schedule id): whoever the first of `schedule_ids` with
+        someone on call has on call; None when none has anyone."""
+        for schedule_id in dict.fromkeys(found for found in schedule_ids if found is not None):
+            on_call_now = self._member_on_call(org, schedule_id, now)
+            if on_call_now is not None:
+                return on_call_now
+        return None
 
-    def _org_default(self, org: str, now: datetime) -> str | None:
-        cached = self._org_defaults.get(org)
-        if cached is None or cached[0] <= now:
-            cached = (now + ORG_DEFAULT_CACHE, self._policies.settings(org).default_schedule_id)
-            self._org_defaults[org] = cached
-        return cached[1]
+    def org_on_call(self, org: str, now: datetime) -> tuple[str, str] | None:
+        """Whoever the org's default schedule has on call at `now` (its settings read as they are now)."""
+        return self.default_on_call(org, [self._policies.settings(org).default_schedule_id], now)
 
     def _member_on_call(self, org: str, schedule_id: str, now: datetime) -> tuple[str, str] | None:
         try:
