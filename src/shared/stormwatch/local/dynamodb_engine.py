@@ -95,6 +95,11 @@ class LocalStreamShard(StreamShard):
             self.starting_sequence_number += count
 
 
+def _comparable(value: DynamoType) -> Any:
+    # A string is its own value: skip cast_value's checks of every other type.
+    return value.value if value.type == "S" else value.cast_value
+
+
 class LocalTable(Table):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Set before Table's constructor runs: it enables the stream (set_stream_specification).
@@ -173,21 +178,28 @@ class LocalTable(Table):
             self._query_index_value = (attribute, value)
 
     def all_items(self) -> list[Item]:
-        # moto's Query filters every item for its partition; give it the partition's items alone (in
-        # moto's order), and let it apply its key conditions to them.
+        # moto's Query filters every item for its partition; give it the partition's items alone, and
+        # let it apply its key conditions to them.
         if self._query_index_value is not None:
+            # In any order: moto sorts them by the index's keys, then the table's (sorted_items).
             attribute, value = self._query_index_value
             found = (self.current(key) for key in self._keys_carrying(attribute).get(value, ()))
-            return sorted(
-                (item for item in found if item is not None),
-                key=lambda item: (item.hash_key, item.range_key) if item.range_key else item.hash_key,
-            )
+            return [item for item in found if item is not None]
         if self._query_partition is None:
             return super().all_items()
         partition = self._stored.get(self._query_partition)
         if partition is None:
             return []
         return list(partition.values()) if self.range_key_attr else [partition]
+
+    def sorted_items(
+        self, hash_key_attrs: list[str], range_key_attrs: list[str | None], items: list[Item]
+    ) -> list[Item]:
+        # moto sorts an index's items by tuples of DynamoTypes, which work out their values again at
+        # each comparison (a third of a Query of 1,000 items); compare the values, once worked out.
+        attributes = self._generate_attr_to_sort_by(hash_key_attrs, range_key_attrs)
+        items.sort(key=lambda item: tuple(_comparable(item.attrs[attribute]) for attribute in attributes))
+        return items
 
     def _keys_carrying(self, attribute: str) -> dict[DynamoType, set[Key]]:
         if attribute not in self._keys_by_value:
