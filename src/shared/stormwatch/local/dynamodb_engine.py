@@ -171,11 +171,7 @@ class LocalTable(Table):
         wanted = dict(hash_key_conditions or [])
         if len(hash_attributes) != 1 or hash_attributes[0] not in wanted:
             return  # a multi-attribute key: moto reads every item
-        attribute, value = hash_attributes[0], wanted[hash_attributes[0]]
-        if attribute == self.hash_key_attr:  # a local index: the table's partition
-            self._query_partition = value
-        else:
-            self._query_index_value = (attribute, value)
+        self._query_index_value = (hash_attributes[0], wanted[hash_attributes[0]])
 
     def all_items(self) -> list[Item]:
         # moto's Query filters every item for its partition; give it the partition's items alone, and
