@@ -5,7 +5,8 @@ on tables of 1,000 and 10,000 incident-sized items, and its memory after a run o
 
 Each size starts a fresh server in this process with the template's table, fills it with BatchWriteItem,
 then times each request kind (median of its repeats, in ms): a transaction of two writes, a transaction
-whose condition fails, an UpdateItem, a GetItem, a Query of one partition and a Query of the timer index.
+whose condition fails, an UpdateItem, a GetItem, a Query of one partition, Queries of the org index (a
+page of the org that holds every incident, and of an org of 10 beside it) and a Query of the timer index.
 """
 
 import resource
@@ -54,7 +55,12 @@ def timer(number: int) -> dict[str, Any]:
 
 
 def fill(client: Any, table: str, size: int) -> None:
-    items = [incident(number) for number in range(size)] + [timer(number) for number in range(size // 10)]
+    small_org = [{**incident(size * 10 + number), "gsi1pk": {"S": "ORG#small"}} for number in range(10)]
+    items = (
+        [incident(number) for number in range(size)]
+        + small_org
+        + [timer(number) for number in range(size // 10)]
+    )
     for start in range(0, len(items), 25):
         batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
         client.batch_write_item(RequestItems={table: batch})
@@ -133,6 +139,26 @@ def measure(size: int) -> dict[str, float]:
                     TableName=table,
                     KeyConditionExpression="pk = :pk",
                     ExpressionAttributeValues={":pk": existing},
+                )
+            ),
+            "Query, org index (the newest 50 of 1 org)": median_ms(
+                lambda _: client.query(
+                    TableName=table,
+                    IndexName="gsi1",
+                    KeyConditionExpression="gsi1pk = :org",
+                    ExpressionAttributeValues={":org": {"S": "ORG#bench"}},
+                    ScanIndexForward=False,
+                    Limit=50,
+                )
+            ),
+            "Query, org index (another org, 10 incidents)": median_ms(
+                lambda _: client.query(
+                    TableName=table,
+                    IndexName="gsi1",
+                    KeyConditionExpression="gsi1pk = :org",
+                    ExpressionAttributeValues={":org": {"S": "ORG#small"}},
+                    ScanIndexForward=False,
+                    Limit=50,
                 )
             ),
             "Query, timer index (one shard, 10 due)": median_ms(

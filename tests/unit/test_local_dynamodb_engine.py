@@ -3,7 +3,7 @@ override promises, checked through the DynamoDB API, so a moto upgrade that chan
 here. The stream pump is checked on both engines: it must not lose the stream on moto's own either."""
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -286,3 +286,146 @@ def test_the_pump_delivers_what_follows_a_failed_transaction(
     pump.poll()
 
     assert delivered == [("INSERT", "first"), ("INSERT", "second"), ("INSERT", "third")]
+
+
+def query_index_pages(engine: Engine, value: str, forward: bool, limit: int | None) -> list[list[str]]:
+    """Every page of a Query of gsi1 for `value`, as the items' pks, following LastEvaluatedKey."""
+    pages: list[list[str]] = []
+    start = None
+    while True:
+        request: dict[str, Any] = {
+            "TableName": TABLE,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :org AND gsi1sk > :after",
+            "ExpressionAttributeValues": {":org": {"S": value}, ":after": {"S": "2026"}},
+            "ScanIndexForward": forward,
+        }
+        if limit:
+            request["Limit"] = limit
+        if start:
+            request["ExclusiveStartKey"] = start
+        answer = engine.client.query(**request)
+        pages.append([item["pk"]["S"] for item in answer["Items"]])
+        start = answer.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def index_answers(engine: Engine) -> dict[str, list[list[str]]]:
+    return {
+        f"{value} forward={forward} limit={limit}": query_index_pages(engine, value, forward, limit)
+        for value in ("ORG#a", "ORG#b", "ORG#none")
+        for forward in (True, False)
+        for limit in (None, 1, 2)
+    }
+
+
+def index_writes(engine: Engine) -> list[dict[str, Any]]:
+    """Every write path that can give an item an index key, change it or take it away; the answers of
+    the index after each step."""
+    client = engine.client
+
+    def failed_transaction() -> None:
+        with pytest.raises(ClientError) as refused:
+            engine.transact(
+                put("txn-phantom", gsi1pk="ORG#a", gsi1sk="2026-10"),
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": {"pk": {"S": "txn-new"}, "sk": {"S": "SNAPSHOT"}},
+                        "UpdateExpression": "SET gsi1pk = :org",
+                        "ExpressionAttributeValues": {":org": {"S": "ORG#b"}},
+                    }
+                },
+                {"Delete": {"TableName": TABLE, "Key": {"pk": {"S": "inc-4"}, "sk": {"S": "SNAPSHOT"}}}},
+                put("upserted", condition="attribute_not_exists(pk)"),
+            )
+        assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+
+    steps: list[Callable[[], Any]] = [
+        lambda: [engine.put(f"inc-{n}", gsi1pk="ORG#a", gsi1sk=f"2026-0{n}") for n in range(1, 6)],
+        lambda: engine.put("sparse", note="no index key"),
+        lambda: engine.put("no-sort-key", gsi1pk="ORG#a"),  # not in gsi1: it lacks gsi1sk
+        # The first Query builds the index partitions; every step below must keep them.
+        lambda: engine.put("inc-6", gsi1pk="ORG#a", gsi1sk="2026-06"),
+        lambda: engine.put("inc-2", gsi1pk="ORG#b", gsi1sk="2026-02"),  # a put moves it
+        lambda: engine.put("inc-3", note="index key gone"),  # a put takes the key away
+        lambda: client.update_item(
+            TableName=TABLE,
+            Key={"pk": {"S": "inc-4"}, "sk": {"S": "SNAPSHOT"}},
+            UpdateExpression="SET gsi1pk = :org",
+            ExpressionAttributeValues={":org": {"S": "ORG#b"}},
+        ),
+        lambda: client.update_item(
+            TableName=TABLE,
+            Key={"pk": {"S": "inc-5"}, "sk": {"S": "SNAPSHOT"}},
+            UpdateExpression="REMOVE gsi1pk",
+        ),
+        lambda: client.update_item(
+            TableName=TABLE,
+            Key={"pk": {"S": "sparse"}, "sk": {"S": "SNAPSHOT"}},
+            UpdateExpression="SET gsi1pk = :org, gsi1sk = :at",
+            ExpressionAttributeValues={":org": {"S": "ORG#a"}, ":at": {"S": "2026-07"}},
+        ),
+        lambda: client.update_item(  # an update that creates the item
+            TableName=TABLE,
+            Key={"pk": {"S": "upserted"}, "sk": {"S": "SNAPSHOT"}},
+            UpdateExpression="SET gsi1pk = :org, gsi1sk = :at",
+            ExpressionAttributeValues={":org": {"S": "ORG#b"}, ":at": {"S": "2026-08"}},
+        ),
+        lambda: client.delete_item(TableName=TABLE, Key={"pk": {"S": "inc-1"}, "sk": {"S": "SNAPSHOT"}}),
+        lambda: engine.transact(
+            put("txn-new", gsi1pk="ORG#a", gsi1sk="2026-09"),
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": {"pk": {"S": "inc-6"}, "sk": {"S": "SNAPSHOT"}},
+                    "UpdateExpression": "SET gsi1pk = :org",
+                    "ExpressionAttributeValues": {":org": {"S": "ORG#b"}},
+                }
+            },
+            {"Delete": {"TableName": TABLE, "Key": {"pk": {"S": "inc-2"}, "sk": {"S": "SNAPSHOT"}}}},
+        ),
+        failed_transaction,
+        lambda: client.batch_write_item(
+            RequestItems={
+                TABLE: [
+                    {"PutRequest": {"Item": put("batch-1", gsi1pk="ORG#b", gsi1sk="2026-11")["Put"]["Item"]}},
+                    {"PutRequest": {"Item": put("txn-new", gsi1pk="ORG#b", gsi1sk="2026-09")["Put"]["Item"]}},
+                    {"DeleteRequest": {"Key": {"pk": {"S": "upserted"}, "sk": {"S": "SNAPSHOT"}}}},
+                ]
+            }
+        ),
+    ]
+    answers = []
+    for step in steps:
+        step()
+        answers.append(index_answers(engine))
+    return answers
+
+
+def test_a_query_of_an_index_answers_as_moto_does_through_every_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with mock_aws():
+        expected = index_writes(Engine())
+    monkeypatch.setattr(dynamodb_backends, "backend", dynamodb_backends.backend)
+    monkeypatch.setattr(dynamodbstreams_backends, "backend", dynamodbstreams_backends.backend)
+    with mock_aws():
+        dynamodb_engine.install()
+        engine = Engine()
+        answers = index_writes(engine)
+        read: list[int] = []
+        all_items = dynamodb_engine.LocalTable.all_items
+
+        def counting(table: Any) -> list[Item]:
+            items = all_items(table)
+            read.append(len(items))
+            return items
+
+        monkeypatch.setattr(dynamodb_engine.LocalTable, "all_items", counting)
+        final = query_index_pages(engine, "ORG#b", True, None)
+
+    assert answers == expected
+    assert final == expected[-1]["ORG#b forward=True limit=None"]
+    assert read == [len(final[0])]  # the Query read its partition, not the table
