@@ -23,6 +23,7 @@ import _environment  # fake credentials: nothing can reach AWS
 ROOT = _environment.ROOT
 
 from stormwatch.local.cli import create_table  # noqa: E402
+from stormwatch.local.datadir import write_items  # noqa: E402
 from stormwatch.local.dynamodb import LocalDynamoDB  # noqa: E402
 
 REPEATS = 20
@@ -61,9 +62,7 @@ def fill(client: Any, table: str, size: int) -> None:
         + small_org
         + [timer(number) for number in range(size // 10)]
     )
-    for start in range(0, len(items), 25):
-        batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
-        client.batch_write_item(RequestItems={table: batch})
+    write_items(client, table, items)
 
 
 def median_ms(request: Callable[[int], Any]) -> float:

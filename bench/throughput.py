@@ -35,6 +35,8 @@ from bench.payloads import alertmanager_body  # noqa: E402
 from tests.support.processes import ProcessFigures, tree_figures  # noqa: E402
 from tests.support.stack import launch, stack_dynamodb  # noqa: E402
 
+from stormwatch.local.datadir import write_items  # noqa: E402
+
 
 class Stack:
     def __init__(self, directory: Path) -> None:
@@ -145,10 +147,7 @@ def seed(stack: Stack, total: int) -> None:
     items: list[dict[str, Any]] = []
     for number in range(len(snapshots), total):
         items += json.loads(template.replace(key_hash, f"{key_hash[:-8]}{number:08d}"))
-    for start in range(0, len(items), 25):
-        client.batch_write_item(
-            RequestItems={table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]}
-        )
+    write_items(client, table, items)
 
 
 def alertmanager_latency(stack: Stack, size: int) -> float:

@@ -463,6 +463,8 @@ def _openapi(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from stormwatch.local import devjwt
+
     parser = argparse.ArgumentParser(prog="stormwatch", description="Stormwatch's local stack and tools.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -489,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     token = commands.add_parser("token", help="print a development JWT for the local stack")
     token.add_argument("--org", required=True)
     token.add_argument("--user", required=True)
-    token.add_argument("--role", action="append", choices=["viewer", "responder", "lead", "admin"])
+    token.add_argument("--role", action="append", choices=devjwt.ROLES)
     token.add_argument("--secret", help="the dev secret (default: read from the credentials file)")
     token.add_argument("--credentials-file", default=".stormwatch/credentials.json")
     token.add_argument("--ttl-hours", type=int, default=12)
