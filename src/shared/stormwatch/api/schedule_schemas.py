@@ -1,27 +1,16 @@
 """Request bodies and response views of on-call schedules."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
+from stormwatch.api.schemas import Handle, Strict
 from stormwatch.clock import iso
-from stormwatch.domain.members import HANDLE_PATTERN
 from stormwatch.domain.schedules import Layer, OnCall, Override, Schedule, Shift, TimeZoneName
 from stormwatch.services.schedules import MemberShift, ScheduleOnCall
 
 
-def _lower(value: Any) -> Any:
-    return value.lower() if isinstance(value, str) else value
-
-
-Handle = Annotated[str, BeforeValidator(_lower), Field(pattern=HANDLE_PATTERN)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ScheduleBody(_Strict):
+class ScheduleBody(Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     time_zone: TimeZoneName = Field(description="IANA time zone, e.g. Europe/Berlin")
@@ -30,14 +19,14 @@ class ScheduleBody(_Strict):
     )
 
 
-class SchedulePatch(_Strict):
+class SchedulePatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
     time_zone: TimeZoneName | None = None
     layers: list[Layer] | None = Field(default=None, min_length=1, max_length=10)
 
 
-class OverrideBody(_Strict):
+class OverrideBody(Strict):
     member: Handle
     start: AwareDatetime
     end: AwareDatetime
