@@ -7,12 +7,11 @@ import pytest
 from stormwatch.domain.errors import Conflict, Forbidden, InvalidInput
 from stormwatch.domain.events import new_event
 from stormwatch.domain.lifecycle import change_status
-from stormwatch.domain.models import Caller, Role, Severity, Status, TimelineEvent
+from stormwatch.domain.models import Caller, PostmortemStatus, Role, Severity, Status, TimelineEvent
 from stormwatch.domain.postmortems import (
     BUILT_IN_SECTIONS,
     ActionItem,
     ActionItemStatus,
-    PostmortemStatus,
     TemplateSection,
     describe,
     draft,
@@ -20,13 +19,13 @@ from stormwatch.domain.postmortems import (
     moved,
     next_reminder,
     org_sections,
-    reminder_due,
     reminder_recipient,
     render_timeline,
     search_words,
     shown_status,
     template_sections,
 )
+from stormwatch.domain.timers import reminder_due
 from tests.unit.factories import alert, opened
 
 T0 = datetime(2026, 2, 14, 10, 32, tzinfo=UTC)

@@ -6,13 +6,13 @@ from typing import Any
 from pydantic import Field
 
 from stormwatch.api.schemas import Handle, Strict
+from stormwatch.domain.models import PostmortemStatus
 from stormwatch.domain.postmortems import (
     ActionItem,
     ActionItemStatus,
     Impact,
     Postmortem,
     PostmortemEdit,
-    PostmortemStatus,
     TemplateSection,
 )
 

@@ -27,6 +27,13 @@ class Severity(StrEnum):
 _SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
 
 
+# A post-mortem's status, kept on its incident's snapshot too (`postmortem_status`).
+class PostmortemStatus(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+
+
 class Status(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"

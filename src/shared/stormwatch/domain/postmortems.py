@@ -14,22 +14,25 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from stormwatch.domain.errors import Conflict, InvalidInput
-from stormwatch.domain.models import Caller, Incident, Role, Severity, Status, TimelineEvent, UtcTime
+from stormwatch.domain.models import (
+    Caller,
+    Incident,
+    PostmortemStatus,
+    Role,
+    Severity,
+    Status,
+    TimelineEvent,
+    UtcTime,
+)
 from stormwatch.domain.permissions import require
+from stormwatch.domain.timers import FIRST_REMINDER_AFTER
 
-FIRST_REMINDER_AFTER = timedelta(hours=48)
 REMINDER_INTERVAL = timedelta(days=1)
 DEFAULT_REQUIRED_SEVERITIES = (Severity.CRITICAL,)
 MAX_RELATED_INCIDENTS = 10
 # The commands and queries handlers import these models with their routes: their validators are built when
 # a post-mortem request first needs them, not at every cold start.
 _BUILT_ON_FIRST_USE = ConfigDict(defer_build=True)
-
-
-class PostmortemStatus(StrEnum):
-    DRAFT = "draft"
-    IN_REVIEW = "in_review"
-    PUBLISHED = "published"
 
 
 class ActionItemStatus(StrEnum):
@@ -337,19 +340,6 @@ def shown_status(incident: Incident, required_severities: Iterable[Severity]) ->
     ):
         return "required"
     return incident.postmortem_status
-
-
-def reminder_due(incident: Incident) -> datetime | None:
-    """When a resolved incident's first post-mortem reminder is due, until one is published: 48 h after
-    resolution (whether its severity requires one is the org's setting, read when it fires). After each
-    reminder the sweep moves the timer on (`next_reminder`)."""
-    if (
-        incident.status is not Status.RESOLVED
-        or incident.resolved_at is None
-        or incident.postmortem_status == PostmortemStatus.PUBLISHED.value
-    ):
-        return None
-    return incident.resolved_at + FIRST_REMINDER_AFTER
 
 
 def next_reminder(due: datetime, now: datetime) -> datetime:

@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from stormwatch.domain.escalation import step_due
-from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration, Status
-from stormwatch.domain.postmortems import reminder_due
+from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration, PostmortemStatus, Status
 
 # Inactivity is first checked this long after the last activity (the shortest period an org may choose); the
 # sweep then applies the org's own period.
 INACTIVITY_CHECK = timedelta(days=1)
+# A resolved incident's first post-mortem reminder, this long after resolution (then daily: see
+# domain/postmortems.py).
+FIRST_REMINDER_AFTER = timedelta(hours=48)
 
 
 class TimerKind(StrEnum):
@@ -21,6 +23,19 @@ class TimerKind(StrEnum):
     HEARTBEAT = "heartbeat"
     POSTMORTEM = "postmortem"
     ACTION_ITEM = "action_item"
+
+
+def reminder_due(incident: Incident) -> datetime | None:
+    """When a resolved incident's first post-mortem reminder is due, until one is published: 48 h after
+    resolution (whether its severity requires one is the org's setting, read when it fires). After each
+    reminder the sweep moves the timer on (`next_reminder`)."""
+    if (
+        incident.status is not Status.RESOLVED
+        or incident.resolved_at is None
+        or incident.postmortem_status == PostmortemStatus.PUBLISHED.value
+    ):
+        return None
+    return incident.resolved_at + FIRST_REMINDER_AFTER
 
 
 def incident_timers(incident: Incident) -> dict[TimerKind, datetime]:

@@ -17,14 +17,13 @@ from stormwatch.domain.errors import Conflict, InvalidInput, NotFound, Precondit
 from stormwatch.domain.escalation import SYSTEM_ACTOR
 from stormwatch.domain.events import Change, new_event, record
 from stormwatch.domain.metrics import IncidentFact
-from stormwatch.domain.models import Caller, Incident, Role, Severity, TimelineEvent
+from stormwatch.domain.models import Caller, Incident, PostmortemStatus, Role, Severity, TimelineEvent
 from stormwatch.domain.permissions import require
 from stormwatch.domain.postmortems import (
     ActionItem,
     ActionItemStatus,
     Postmortem,
     PostmortemEdit,
-    PostmortemStatus,
     TemplateSection,
     action_item_figures,
     check_related,
@@ -36,11 +35,10 @@ from stormwatch.domain.postmortems import (
     org_sections,
     postmortem_figures,
     query_words,
-    reminder_due,
     reminder_recipient,
     template_sections,
 )
-from stormwatch.domain.timers import TimerKind
+from stormwatch.domain.timers import TimerKind, reminder_due
 from stormwatch.domain.work import narrate, notify
 from stormwatch.ids import new_event_id
 from stormwatch.services.retry import retrying

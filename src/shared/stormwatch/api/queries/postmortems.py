@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from stormwatch.api.http import answers, create_router, current_caller, json_response, text_answers
 from stormwatch.api.postmortem_schemas import item_view, postmortem_view
-from stormwatch.domain.models import Severity
-from stormwatch.domain.postmortems import ActionItemStatus, PostmortemStatus
+from stormwatch.domain.models import PostmortemStatus, Severity
+from stormwatch.domain.postmortems import ActionItemStatus
 from stormwatch.wiring import postmortems
 
 router = create_router()
