@@ -16,6 +16,7 @@ from stormwatch.settings import get_settings
 from stormwatch.store.table import dynamodb_client
 
 if TYPE_CHECKING:
+    from stormwatch.cursors import CursorSigner
     from stormwatch.services.aggregates import IncidentAggregates
     from stormwatch.services.incidents import IncidentCommands
     from stormwatch.services.ingest import IngestService
@@ -106,14 +107,22 @@ def incident_commands() -> "IncidentCommands":
 
 
 @lru_cache(maxsize=1)
-def incident_queries() -> "IncidentQueries":
+def cursor_signer() -> "CursorSigner | None":
+    """Signs page cursors; None where the function has no cursor secret (only the queries function does)."""
     from stormwatch.cursors import CursorSigner
+
+    secret = get_settings().cursor_secret
+    return CursorSigner(secret.get_secret_value().encode()) if secret is not None else None
+
+
+@lru_cache(maxsize=1)
+def incident_queries() -> "IncidentQueries":
     from stormwatch.services.queries import IncidentQueries
 
     settings = get_settings()
-    if settings.cursor_secret is None:
+    signer = cursor_signer()
+    if signer is None:
         raise RuntimeError("STORMWATCH_CURSOR_SECRET is not set: page cursors cannot be signed")
-    signer = CursorSigner(settings.cursor_secret.get_secret_value().encode())
     return IncidentQueries(
         incident_store(),
         signer,
@@ -223,20 +232,15 @@ def sweeper() -> "Sweeper":
 def postmortems() -> "Postmortems":
     """Post-mortems and action items (PynamoDB models, loaded only here); pages need the cursor secret,
     which only the queries function has."""
-    from stormwatch.cursors import CursorSigner
     from stormwatch.services.postmortems import Postmortems
     from stormwatch.store.postmortems import PostmortemStore
 
-    settings = get_settings()
-    signer = (
-        CursorSigner(settings.cursor_secret.get_secret_value().encode()) if settings.cursor_secret else None
-    )
     return Postmortems(
         incident_store(),
-        PostmortemStore(settings),
+        PostmortemStore(get_settings()),
         policy_store(),
         member_store().existing,
-        signer,
+        cursor_signer(),
         clock,
         sleep,
     )
@@ -275,6 +279,7 @@ def notifier() -> "Notifier":
 def reset() -> None:
     """Forget every service built so far (tests, and the local stack after changing settings)."""
     for cached in (
+        cursor_signer,
         incident_store,
         integration_store,
         member_store,
