@@ -89,9 +89,8 @@ def test_answers_name_their_status_and_schema():
     document = json.loads(PACKAGED.read_text())
     created = document["paths"]["/v1/incidents"]["post"]["responses"]["201"]
     assert created["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Incident"}
-    assert document["paths"]["/v1/members/{handle}"]["delete"]["responses"]["204"] == {
-        "description": "No Content"
-    }
+    removed = document["paths"]["/v1/members/{handle}"]["delete"]["responses"]["200"]
+    assert removed["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/MemberRemoval"}
     incident = document["components"]["schemas"]["Incident"]["properties"]
     assert {"id", "status", "severity", "escalation_policy_id", "version"} <= set(incident)
     assert not {"org", "owner_slack_webhook", "alerts"} & set(incident)

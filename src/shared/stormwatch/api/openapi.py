@@ -203,6 +203,15 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
         "IncidentList": _list_of("Incident", cursor=True),
         "TimelineEventList": _list_of("TimelineEvent", cursor=True),
         "MemberList": _list_of("Member"),
+        "MemberRemoval": _object(
+            "MemberRemoval",
+            handle={"type": "string"},
+            schedules_changed={
+                "type": "array",
+                "description": "the schedules whose layers the member was taken out of",
+                "items": _object("ScheduleReference", id={"type": "string"}, name={"type": "string"}),
+            },
+        ),
         "IntegrationList": _list_of("Integration"),
         "EscalationPolicyList": _list_of("EscalationPolicy"),
         "Metrics": _METRICS,

@@ -47,7 +47,7 @@ def update_member(handle: str, body: Annotated[MemberPatch, Body()]) -> Response
 @router.delete(
     "/v1/members/<handle>",
     responses=answers(
-        HTTPStatus.NO_CONTENT, None, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT
+        HTTPStatus.OK, "MemberRemoval", HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT
     ),
 )
 def remove_member(handle: str) -> Response[str]:
