@@ -78,6 +78,14 @@ test("filters become the API's query string and come back", () => {
   assert.equal(filtersToQuery({}, { cursor: "abc" }), "cursor=abc");
 });
 
+test("a tag filter puts tag= in the page's and the API's query string", () => {
+  assert.equal(filtersToQuery({ tag: " db " }), "tag=db");
+  assert.equal(filtersToQuery({ tag: "team:payments", service: "checkout", status: ["open"] }, { limit: 50 }), "status=open&service=checkout&tag=team%3Apayments&limit=50");
+  assert.deepEqual(parseFilters("?tag=team%3Apayments&q=slow"), { tag: "team:payments", q: "slow" });
+  assert.deepEqual(parseFilters("?tag=%20"), {});
+  assert.equal(filtersToQuery({ tag: "" }), "");
+});
+
 test("saved views are kept by name, sorted, and survive bad storage", () => {
   const storage = new MemoryStorage();
   const views = new SavedViews(storage);
@@ -198,9 +206,37 @@ test("escalation targets are written as type:value", () => {
   assert.equal(webhookUrl("https://x.example", "grafana"), "https://x.example/v1/hooks/grafana");
 });
 
-test("post-mortem sections keep the template's order, then the org's", async () => {
+test("post-mortem sections keep the template's order, then the ones it no longer names", async () => {
   const { sectionOrder } = await load("pages/postmortem.js");
-  assert.deepEqual(sectionOrder({ lessons_learned: "", customer_comms: "", summary: "", root_cause: "", timeline: "" }), [
-    "summary", "timeline", "root_cause", "lessons_learned", "customer_comms",
+  const template = ["summary", "timeline", "root_cause", "impact", "action_items", "lessons_learned", "customer_comms"].map((key) => ({ key, title: key }));
+  assert.deepEqual(sectionOrder({ lessons_learned: "", zeta: "", customer_comms: "", summary: "", root_cause: "", timeline: "", alpha: "" }, template), [
+    "summary", "timeline", "root_cause", "lessons_learned", "customer_comms", "alpha", "zeta",
   ]);
+});
+
+test("a post-mortem save sends back the fields the editor does not show, since a PUT replaces them all", async () => {
+  const { editedDocument } = await load("pages/postmortem.js");
+  const stored = { impact: { duration_seconds: 5400, services: ["old"], users_affected: 3 }, related_incident_ids: ["INC-1"], contributing_factors: ["old"] };
+  const fields = { title: " Nodes drained ", sections: { root_cause: "autoscaler" }, services: "checkout, , payments ", users_affected: " 1200 ", contributing_factors: "no canary\n\n paged late " };
+  assert.deepEqual(editedDocument(stored, fields), {
+    title: "Nodes drained",
+    sections: { root_cause: "autoscaler" },
+    impact: { duration_seconds: 5400, services: ["checkout", "payments"], users_affected: 1200 },
+    contributing_factors: ["no canary", "paged late"],
+    related_incident_ids: ["INC-1"],
+  });
+  assert.equal(editedDocument({}, { ...fields, users_affected: "" }).impact.users_affected, null);
+  assert.equal(editedDocument({}, fields).impact.duration_seconds, null);
+});
+
+test("publishing a post-mortem, and taking a published one back, are a lead's", async () => {
+  const { statusMoves } = await load("pages/postmortem.js");
+  const responder = { roles: ["responder"] };
+  const lead = { roles: ["lead"] };
+  assert.deepEqual(statusMoves("draft", responder), [["in_review", "Submit for review"]]);
+  assert.deepEqual(statusMoves("in_review", responder), [["draft", "Back to draft"]]);
+  assert.deepEqual(statusMoves("in_review", lead), [["published", "Publish"], ["draft", "Back to draft"]]);
+  assert.deepEqual(statusMoves("published", responder), []);
+  assert.deepEqual(statusMoves("published", lead), [["draft", "Back to draft"]]);
+  assert.deepEqual(statusMoves("draft", { roles: ["viewer"] }), []);
 });

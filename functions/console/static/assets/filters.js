@@ -1,6 +1,7 @@
 // The incident list's filters: to and from the page's query string and the API's, and saved views.
 
-export const FILTER_FIELDS = ["status", "severity", "service", "environment", "assignee", "q", "sort"];
+// `tag` is the list filter of DESIGN's "Signals and context": one tag, as the API takes it.
+export const FILTER_FIELDS = ["status", "severity", "service", "environment", "tag", "assignee", "q", "sort"];
 const LISTS = new Set(["status", "severity"]);
 
 /** Filters from a query string ("?status=open,acknowledged&q=checkout"). */

@@ -56,7 +56,7 @@ export function formDialog(title, fields, submitLabel = "OK") {
           ? h("textarea", { name: field.name, required: field.required, rows: 4 })
           : field.type === "select"
             ? h("select", { name: field.name }, field.options.map(([value, text]) => h("option", { value }, text)))
-            : h("input", { name: field.name, type: field.type || "text", required: field.required, value: field.value });
+            : h("input", { name: field.name, type: field.type || "text", required: field.required, value: field.value, list: field.list });
       return h("label", {}, field.label, control);
     });
     const dialog = h(

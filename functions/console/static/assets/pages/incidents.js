@@ -31,10 +31,13 @@ export async function render(main, { claims, navigate }) {
   const severity = h("select", { name: "severity" }, h("option", { value: "" }, "any"), SEVERITIES.map((s) => h("option", { value: s }, s)));
   const service = h("input", { name: "service", value: filters.service || "", size: 12 });
   const environment = h("input", { name: "environment", value: filters.environment || "", size: 10 });
+  const tag = h("input", { name: "tag", value: filters.tag || "", size: 10 });
   const assignee = h("select", { name: "assignee" }, h("option", { value: "" }, "anyone"), h("option", { value: "me" }, "mine"));
   const sort = h("select", { name: "sort" }, h("option", { value: "created" }, "newest"), h("option", { value: "activity" }, "last activity"));
   const viewSelect = h("select", { name: "view", "aria-label": "Saved views" });
   const counts = h("ul", { class: "counts", "aria-label": "Incidents per status (last 30 days)" });
+  const onCall = h("section", { class: "oncall", "aria-label": "On call now", hidden: true });
+  let onCallUntil = []; // when each shown shift ends: the strip is read again after the first of them
   const body = h("tbody");
   const pager = h("div", { class: "pager" });
   const status = h("p", { class: "muted", role: "status", "aria-live": "polite" });
@@ -49,6 +52,7 @@ export async function render(main, { claims, navigate }) {
     h("label", {}, "Severity", severity),
     h("label", {}, "Service", service),
     h("label", {}, "Environment", environment),
+    h("label", {}, "Tag", tag),
     h("label", {}, "Assignee", assignee),
     h("label", {}, "Sort", sort),
     h("button", { type: "submit", class: "primary" }, "Apply"),
@@ -65,6 +69,7 @@ export async function render(main, { claims, navigate }) {
   replace(
     main,
     h("h1", {}, "Incidents"),
+    onCall,
     form,
     counts,
     h(
@@ -88,6 +93,7 @@ export async function render(main, { claims, navigate }) {
     next.severity = severity.value ? [severity.value] : [];
     next.service = service.value.trim();
     next.environment = environment.value.trim();
+    next.tag = tag.value.trim();
     next.assignee = assignee.value;
     next.sort = sort.value;
     for (const field of FILTER_FIELDS) if (!next[field] || (Array.isArray(next[field]) && !next[field].length)) delete next[field];
@@ -100,6 +106,7 @@ export async function render(main, { claims, navigate }) {
     severity.value = filters.severity?.[0] || "";
     service.value = filters.service || "";
     environment.value = filters.environment || "";
+    tag.value = filters.tag || "";
     assignee.value = filters.assignee || "";
     sort.value = filters.sort || "created";
     reload();
@@ -146,6 +153,21 @@ export async function render(main, { claims, navigate }) {
       );
     } catch (error) {
       replace(counts, h("li", { class: "muted" }, `Counts unavailable: ${error.message}`));
+    }
+  }
+
+  async function refreshOnCall() {
+    try {
+      const answer = await api("/v1/oncall");
+      onCallUntil = answer.items.map((item) => item.until).filter(Boolean).map(Date.parse);
+      onCall.hidden = !answer.items.length;
+      replace(onCall, h("h2", {}, "On call"), h("ul", {}, answer.items.map((item) =>
+        h("li", { dataset: { schedule: item.schedule_id } }, h("span", { class: "muted" }, `${item.schedule_name}: `),
+          h("strong", {}, item.member || "nobody"),
+          item.until ? h("small", { class: "muted" }, " until ", h("time", { datetime: item.until, title: item.until }, relative(item.until))) : null))));
+    } catch (error) {
+      onCall.hidden = false;
+      replace(onCall, h("p", { class: "muted" }, `On-call unavailable: ${error.message}`));
     }
   }
 
@@ -245,6 +267,7 @@ export async function render(main, { claims, navigate }) {
   const timer = setInterval(() => {
     if (document.hidden || anyDialogOpen() || String(getSelection() || "").length) return;
     refresh();
+    if (onCallUntil.some((until) => until <= Date.now())) refreshOnCall();
   }, REFRESH_MS);
   const onVisible = () => { if (!document.hidden) refresh(); };
   document.addEventListener("keydown", onKey);
@@ -253,6 +276,7 @@ export async function render(main, { claims, navigate }) {
   renderViews();
   refresh();
   refreshCounts();
+  refreshOnCall();
   api("/v1/members").then((answer) => {
     members = answer.items;
     for (const member of members) assignee.append(h("option", { value: member.handle }, member.handle));

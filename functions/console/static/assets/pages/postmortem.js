@@ -1,83 +1,151 @@
 // The post-mortem editor, on the API of DESIGN's "Post-mortems": sections in markdown with a preview,
-// impact, action items, review and publication, markdown download. A save carries If-Match: a 412 means
-// someone else saved first, and what this person typed stays on the page.
+// impact and contributing factors, action items, review and publication, markdown download. A save
+// carries If-Match with the version the person started from: a 412 means someone else saved first, and
+// what this person typed stays on the page.
 
 import { api } from "../api.js";
 import { allows } from "../auth.js";
 import { duration, label } from "../format.js";
 import { renderMarkdown } from "../markdown.js";
-import { h, replace, showError, showNotice } from "../ui.js";
+import { confirmDialog, formDialog, h, replace, showError, showNotice } from "../ui.js";
 
-const SECTION_ORDER = ["summary", "timeline", "root_cause", "impact", "action_items", "lessons_learned"];
-const NEXT_STATUS = { draft: [["in_review", "Submit for review"]], in_review: [["published", "Publish"], ["draft", "Back to draft"]], published: [["draft", "Back to draft"]] };
+// [target, button, role needed]: publishing, and taking a published one back, are a lead's.
+const NEXT_STATUS = {
+  draft: [["in_review", "Submit for review", "responder"]],
+  in_review: [["published", "Publish", "lead"], ["draft", "Back to draft", "responder"]],
+  published: [["draft", "Back to draft", "lead"]],
+};
+// The incident's post-mortem states in which no document exists yet.
+const UNWRITTEN = new Set(["none", "required"]);
 
-/** Section keys in the template's order, then the org's own. */
-export function sectionOrder(sections) {
+/** The document's section keys in the org template's order (`template`: GET /v1/org/postmortem-template's
+ * sections), then any the template no longer names, by key. */
+export function sectionOrder(sections, template) {
   const keys = Object.keys(sections || {});
-  return [...SECTION_ORDER.filter((key) => keys.includes(key)), ...keys.filter((key) => !SECTION_ORDER.includes(key)).sort()];
+  const named = template.map((section) => section.key);
+  return [...named.filter((key) => keys.includes(key)), ...keys.filter((key) => !named.includes(key)).sort()];
 }
 
-/** What the person typed, as the PUT body of the editable fields. */
-export function editedDocument(form, sectionKeys) {
-  const sections = Object.fromEntries(sectionKeys.map((key) => [key, form.elements[`section-${key}`].value]));
-  const users = form.elements.users_affected.value.trim();
+/** The status moves a role may make from `status`: [[target, button label]]. */
+export function statusMoves(status, claims) {
+  return (NEXT_STATUS[status] || []).filter(([, , role]) => allows(claims, role)).map(([target, text]) => [target, text]);
+}
+
+/** The PUT body: what the person typed (`fields`: title, sections, services, users_affected,
+ * contributing_factors as the form holds them) over the stored document, whose fields the page does not
+ * edit (the measured duration, related incidents) are sent back as they are, since a PUT replaces all. */
+export function editedDocument(stored, fields) {
+  const users = String(fields.users_affected ?? "").trim();
+  const list = (text, separator) => String(text || "").split(separator).map((part) => part.trim()).filter(Boolean);
   return {
-    title: form.elements.title.value.trim(),
-    sections,
+    title: fields.title.trim(),
+    sections: { ...fields.sections },
     impact: {
-      services: form.elements.services.value.split(",").map((service) => service.trim()).filter(Boolean),
+      duration_seconds: stored.impact?.duration_seconds ?? null,
+      services: list(fields.services, ","),
       users_affected: users === "" ? null : Number(users),
     },
+    contributing_factors: list(fields.contributing_factors, "\n"),
+    related_incident_ids: [...(stored.related_incident_ids || [])],
+  };
+}
+
+function formFields(form, keys) {
+  return {
+    title: form.elements.title.value,
+    sections: Object.fromEntries(keys.map((key) => [key, form.elements[`section-${key}`].value])),
+    services: form.elements.services.value,
+    users_affected: form.elements.users_affected.value,
+    contributing_factors: form.elements.contributing_factors.value,
+  };
+}
+
+function storedFields(stored) {
+  return {
+    title: stored.title,
+    sections: stored.sections || {},
+    services: (stored.impact?.services || []).join(", "),
+    users_affected: stored.impact?.users_affected ?? "",
+    contributing_factors: (stored.contributing_factors || []).join("\n"),
   };
 }
 
 export async function render(main, { claims, params }) {
-  const base = `/v1/incidents/${encodeURIComponent(params.id)}/postmortem`;
+  const incidentPath = `/v1/incidents/${encodeURIComponent(params.id)}`;
+  const base = `${incidentPath}/postmortem`;
   const canWrite = allows(claims, "responder");
-  let document_ = null;
+  let stored = null; // the document as last read
+  let version = null; // the version what is on the page is based on (the If-Match of the next save)
+  let typed = null; // what the person typed and has not saved, kept across redraws
+  let template = []; // the org's sections: their order, titles and help
+  // The members, for the assignee fields' completion.
+  const memberOptions = h("datalist", { id: "postmortem-members" });
+
+  const header = h("section", { "aria-label": "Post-mortem" });
+  const editor = h("div");
+  const items = h("section", { class: "panel", "aria-labelledby": "items-title" });
+  replace(main, h("p", {}, h("a", { href: `/console/incidents/${encodeURIComponent(params.id)}` }, "← The incident")), header, editor, items, memberOptions);
 
   async function load() {
-    try {
-      document_ = await api(base);
-    } catch (error) {
-      if (error.status !== 404) throw error;
-      document_ = null;
-    }
-    draw();
+    const [incident, answer] = await Promise.all([api(incidentPath), template.length ? null : api("/v1/org/postmortem-template")]);
+    if (answer) template = answer.sections;
+    stored = UNWRITTEN.has(incident.postmortem_status || "none") ? null : await api(base);
+    if (stored && typed === null) version = stored.version;
+    draw(incident);
   }
 
-  function draw() {
+  function draw(incident) {
     document.title = "Post-mortem · Stormwatch";
-    const back = h("p", {}, h("a", { href: `/console/incidents/${encodeURIComponent(params.id)}` }, "← The incident"));
-    if (!document_) {
-      replace(main, back, h("h1", {}, "Post-mortem"), h("p", {}, "None yet. Stormwatch drafts one from the incident's timeline."),
+    if (!stored) {
+      replace(header, h("h1", {}, `Post-mortem: ${incident.title}`),
+        h("p", {}, incident.postmortem_status === "required" ? "This incident needs a post-mortem. " : "None yet. ",
+          "Stormwatch drafts one from the incident's timeline, impact and resolution note."),
         canWrite ? h("button", { type: "button", class: "primary", onclick: create }, "Draft the post-mortem") : null);
+      replace(editor);
+      replace(items);
       return;
     }
-    const keys = sectionOrder(document_.sections);
-    const form = h("form", { class: "stack", onsubmit: (event) => { event.preventDefault(); save(form, keys); } },
-      h("label", {}, "Title", h("input", { name: "title", value: document_.title, required: true, readonly: !canWrite })),
-      keys.map((key) => sectionEditor(key, document_.sections[key] || "")),
-      h("fieldset", {}, h("legend", {}, "Impact"),
-        h("p", {}, `Duration: ${duration(document_.impact?.duration_seconds)}`),
-        h("label", {}, "Services (comma-separated)", h("input", { name: "services", value: (document_.impact?.services || []).join(", ") })),
-        h("label", {}, "Users affected", h("input", { name: "users_affected", type: "number", min: 0, value: document_.impact?.users_affected ?? "" }))),
-      canWrite ? h("div", { class: "actions" }, h("button", { class: "primary" }, "Save")) : null);
-    replace(main, back,
-      h("h1", {}, `Post-mortem: ${document_.title}`),
-      h("p", { class: "muted" }, `Status: ${label(document_.status)} · version ${document_.version}`),
+    drawHeader();
+    drawEditor(typed || storedFields(stored));
+    drawItems();
+  }
+
+  function drawHeader() {
+    replace(header,
+      h("h1", {}, `Post-mortem: ${stored.title}`),
+      h("p", { class: "muted", "data-testid": "postmortem-status" },
+        `Status: ${label(stored.status)} · version ${stored.version} · by ${stored.author || "—"}`,
+        stored.published_at ? ` · published ${stored.published_at.slice(0, 10)} by ${stored.published_by}` : ""),
       h("div", { class: "actions" },
-        (NEXT_STATUS[document_.status] || []).filter(([status]) => status !== "published" || allows(claims, "lead")).map(([status, text]) =>
-          h("button", { type: "button", onclick: () => move(status) }, text)),
-        h("button", { type: "button", onclick: download }, "Download markdown")),
-      form,
-      actionItems());
+        statusMoves(stored.status, claims).map(([target, text]) => h("button", { type: "button", onclick: () => move(target) }, text)),
+        h("button", { type: "button", onclick: download }, "Download markdown")));
+  }
+
+  function drawEditor(fields) {
+    const keys = sectionOrder({ ...stored.sections, ...fields.sections }, template);
+    const form = h("form", { class: "stack", "aria-label": "Post-mortem document", onsubmit: (event) => { event.preventDefault(); save(form, keys); } },
+      h("label", {}, "Title", h("input", { name: "title", value: fields.title, required: true, readonly: !canWrite })),
+      keys.map((key) => sectionEditor(key, fields.sections[key] ?? "")),
+      h("fieldset", {}, h("legend", {}, "Impact"),
+        h("p", {}, `Duration: ${duration(stored.impact?.duration_seconds)}`),
+        h("label", {}, "Services (comma-separated)", h("input", { name: "services", value: fields.services, readonly: !canWrite })),
+        h("label", {}, "Users affected", h("input", { name: "users_affected", type: "number", min: 0, value: fields.users_affected, readonly: !canWrite }))),
+      h("label", {}, "Contributing factors (one a line)", textarea("contributing_factors", fields.contributing_factors, 3)),
+      canWrite ? h("div", { class: "actions" }, h("button", { class: "primary" }, "Save")) : null);
+    form.addEventListener("input", () => (typed = formFields(form, keys)));
+    replace(editor, form);
+  }
+
+  function textarea(name, text, rows) {
+    const area = h("textarea", { name, rows, readonly: !canWrite });
+    area.value = text;
+    return area;
   }
 
   function sectionEditor(key, text) {
-    const area = h("textarea", { name: `section-${key}`, rows: key === "timeline" ? 10 : 5 });
-    area.value = text;
-    const preview = h("div", { class: "markdown panel", hidden: true });
+    const section = template.find((candidate) => candidate.key === key) || { title: label(key), help: "" };
+    const area = textarea(`section-${key}`, text, key === "timeline" ? 10 : 5);
+    const preview = h("div", { class: "markdown panel", hidden: true, "aria-label": `${section.title} preview` });
     const toggle = h("button", { type: "button", "aria-pressed": "false", onclick: () => {
       const showing = preview.hidden;
       if (showing) {
@@ -88,30 +156,51 @@ export async function render(main, { claims, params }) {
       preview.hidden = !showing;
       area.hidden = showing;
       toggle.setAttribute("aria-pressed", String(showing));
-      toggle.textContent = showing ? "Edit" : "Preview";
-    } }, "Preview");
-    return h("fieldset", {}, h("legend", {}, label(key)), h("label", {}, `${label(key)} (markdown)`, area), preview, toggle);
+      toggle.textContent = showing ? `Edit ${section.title}` : `Preview ${section.title}`;
+    } }, `Preview ${section.title}`);
+    return h("fieldset", {}, h("legend", {}, section.title), section.help ? h("p", { class: "muted" }, section.help) : null,
+      h("label", {}, `${section.title} (markdown)`, area), preview, toggle);
   }
 
-  function actionItems() {
-    const items = document_.action_items || [];
-    const form = h("form", { class: "toolbar", onsubmit: async (event) => {
+  function drawItems() {
+    const list = stored.action_items || [];
+    const form = h("form", { class: "toolbar", "aria-label": "New action item", onsubmit: async (event) => {
       event.preventDefault();
-      const body = Object.fromEntries([...new FormData(form)].filter(([, value]) => String(value).trim()));
+      const body = Object.fromEntries([...new FormData(form)].map(([name, value]) => [name, String(value).trim()]).filter(([, value]) => value));
       await run(() => api(`${base}/action-items`, { method: "POST", body }), "Action item added");
     } },
       h("label", { class: "grow" }, "Action item", h("input", { name: "title", required: true })),
-      h("label", {}, "Assignee", h("input", { name: "assignee", size: 10 })),
+      h("label", {}, "Assignee", h("input", { name: "assignee", size: 10, list: "postmortem-members" })),
       h("label", {}, "Due", h("input", { name: "due_date", type: "date" })),
+      h("label", {}, "Ticket URL", h("input", { name: "ticket_url", type: "url", size: 16 })),
       h("button", {}, "Add"));
-    return h("section", { class: "panel", "aria-labelledby": "items-title" }, h("h2", { id: "items-title" }, "Action items"),
-      h("ul", {}, items.map((item) => {
-        const status = h("select", { "aria-label": `Status of ${item.title}` }, ["open", "done", "wont_do"].map((s) => h("option", { value: s, selected: s === item.status }, label(s))));
-        status.addEventListener("change", () => run(() => api(`${base}/action-items/${encodeURIComponent(item.id)}`, { method: "PATCH", body: { status: status.value } }), "Action item updated"));
-        return h("li", {}, `${item.title} — ${item.assignee || "unassigned"}${item.due_date ? `, due ${item.due_date}` : ""} `, canWrite ? status : label(item.status),
-          canWrite ? h("button", { type: "button", class: "danger", onclick: () => run(() => api(`${base}/action-items/${encodeURIComponent(item.id)}`, { method: "DELETE" }), "Action item deleted") }, "Delete") : null);
-      })),
+    replace(items, h("h2", { id: "items-title" }, "Action items"),
+      list.length ? h("ul", { class: "items" }, list.map(itemLine)) : h("p", { class: "muted" }, "None yet."),
       canWrite ? form : null);
+  }
+
+  function itemLine(item) {
+    const path = `${base}/action-items/${encodeURIComponent(item.id)}`;
+    const text = [item.title, " — ", item.assignee || "unassigned", item.due_date ? `, due ${item.due_date}` : "",
+      item.ticket_url ? [" · ", h("a", { href: item.ticket_url, rel: "noopener noreferrer", target: "_blank" }, "ticket")] : "",
+      item.completed_at ? ` · closed ${item.completed_at.slice(0, 10)}` : ""];
+    if (!canWrite) return h("li", { dataset: { id: item.id } }, text, " · ", label(item.status));
+    const status = h("select", { "aria-label": `Status of ${item.title}` }, ["open", "done", "wont_do"].map((s) => h("option", { value: s, selected: s === item.status }, label(s))));
+    status.addEventListener("change", () => run(() => api(path, { method: "PATCH", body: { status: status.value } }), "Action item updated"));
+    const assign = async () => {
+      const answer = await formDialog(`Assign “${item.title}”`, [
+        { name: "assignee", label: "Assignee (a member's handle; empty: nobody)", value: item.assignee || "", list: "postmortem-members" },
+        { name: "due_date", label: "Due date", type: "date", value: item.due_date || "" },
+      ], "Save");
+      if (!answer) return;
+      const body = { assignee: answer.assignee.trim() || null, due_date: answer.due_date || null };
+      await run(() => api(path, { method: "PATCH", body }), "Action item updated");
+    };
+    return h("li", { dataset: { id: item.id } }, text, " ", status,
+      h("button", { type: "button", "aria-label": `Assign ${item.title}`, onclick: assign }, "Assign…"),
+      h("button", { type: "button", class: "danger", "aria-label": `Delete ${item.title}`, onclick: async () => {
+        if (await confirmDialog(`Delete the action item “${item.title}”?`, "Delete")) await run(() => api(path, { method: "DELETE" }), "Action item deleted");
+      } }, "Delete"));
   }
 
   async function run(work, done) {
@@ -119,7 +208,7 @@ export async function render(main, { claims, params }) {
       await work();
       showNotice(done);
     } catch (error) {
-      showError(error, "Stormwatch refused");
+      showError(error.status === 412 ? new Error(`changed by someone else: ${error.message}`) : error, "Stormwatch refused");
     }
     await load();
   }
@@ -129,21 +218,30 @@ export async function render(main, { claims, params }) {
   }
 
   async function move(status) {
-    await run(() => api(`${base}/status`, { method: "POST", body: { status } }), `Post-mortem ${label(status)}`);
+    // At the version on the page, so that a move never follows an edit this person has not seen.
+    await run(async () => {
+      const moved = await api(`${base}/status`, { method: "POST", body: { status }, headers: { "If-Match": String(version) } });
+      version = moved.version;
+    }, `Post-mortem ${label(status)}`);
   }
 
   async function save(form, keys) {
-    const edited = editedDocument(form, keys);
+    const fields = formFields(form, keys);
     try {
-      document_ = await api(base, { method: "PUT", body: edited, headers: { "If-Match": String(document_.version) } });
+      stored = await api(base, { method: "PUT", body: editedDocument(stored, fields), headers: { "If-Match": String(version) } });
+      version = stored.version;
+      typed = null;
       showNotice("Saved");
-      draw();
+      drawHeader();
+      drawEditor(storedFields(stored));
+      drawItems();
     } catch (error) {
       if (error.status !== 412) return showError(error, "Not saved");
-      // Someone saved first: keep what was typed on the page, and let the person choose.
+      // Someone saved first: what was typed stays on the page, and the person chooses.
+      typed = fields;
       const theirs = await api(base);
-      showError(new Error(`changed by someone else (now version ${theirs.version}). Your text is still here: copy what you need, then Save again to overwrite theirs, or reload to see theirs.`), "Not saved");
-      document_ = { ...document_, version: theirs.version };
+      showError(new Error(`changed by someone else (now version ${theirs.version}, saved ${theirs.updated_at}). Your text is still here: copy what you need, then Save again to replace theirs with yours, or reload the page to see theirs.`), "Not saved");
+      version = theirs.version;
     }
   }
 
@@ -158,5 +256,13 @@ export async function render(main, { claims, params }) {
     }
   }
 
+  const unsaved = (event) => {
+    if (typed !== null) event.preventDefault();
+  };
+  window.addEventListener("beforeunload", unsaved);
+  api("/v1/members").then((answer) => {
+    replace(memberOptions, answer.items.map((m) => h("option", { value: m.handle }, m.name || m.handle)));
+  }).catch((error) => showError(error, "Members could not be read"));
   await load();
+  return () => window.removeEventListener("beforeunload", unsaved);
 }
