@@ -87,12 +87,12 @@ def page(browser: Any, stack: LocalStack, console_errors: list[str]) -> Iterator
     assert errors == [], f"the browser's console logged errors: {errors}"
 
 
-def screenshot(page: Any, name: str) -> None:
+def screenshot(page: Any, name: str, full_page: bool = False) -> None:
     folder = os.environ.get("STORMWATCH_SCREENSHOTS")
     if folder:
         target = ROOT / folder
         target.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(target / f"{name}.png"))
+        page.screenshot(path=str(target / f"{name}.png"), full_page=full_page)
 
 
 def sign_in(page: Any, stack: LocalStack, user: str, role: str, path: str = "/") -> str:
@@ -141,6 +141,8 @@ def test_an_alarm_appears_without_a_reload_and_is_worked_to_resolution(page, sta
     row = page.get_by_role("row").filter(has_text=title)
     expect(row).to_be_visible(timeout=LIVE_MS)
     expect(page.get_by_role("region", name="On call now")).to_contain_text("Checkout primary: rita")
+    open_now = page.get_by_role("button", name=re.compile("^open now"))
+    expect(open_now).not_to_have_text("open now 0")  # the counts follow the live list
     screenshot(page, "incidents")
     page.emulate_media(color_scheme="dark")
     screenshot(page, "incidents-dark")
@@ -349,7 +351,7 @@ def test_a_post_mortem_is_drafted_edited_reviewed_published_and_downloaded(page,
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_test_id("postmortem-status")).to_contain_text("Status: in review")
     expect(page.get_by_role("button", name="Publish")).to_have_count(0)  # a responder cannot publish
-    screenshot(page, "postmortem")
+    screenshot(page, "postmortem", full_page=True)
 
     sign_in(page, stack, "olga", "lead", "/console/incidents")
     page.goto(f"/console/incidents/{incident_id}/postmortem")

@@ -25,6 +25,7 @@ export async function render(main, { claims, navigate }) {
   let selected = 0;
   let nextCursor = null;
   let members = [];
+  let listed = null; // the ids and statuses the list last showed
   const canWork = allows(claims, "responder");
 
   const search = h("input", { type: "search", name: "q", placeholder: "Words of title, service or key", value: filters.q || "", "aria-keyshortcuts": "/" });
@@ -182,6 +183,10 @@ export async function render(main, { claims, navigate }) {
     try {
       const query = filtersToQuery(filters, { limit: 50, cursor: pages[pages.length - 1] });
       const answer = await api("/v1/incidents", { query });
+      // The counts follow the list: read again when a refresh finds an incident new or changed.
+      const shown = answer.items.map((incident) => `${incident.id}:${incident.status}`).join();
+      if (listed !== null && shown !== listed) refreshCounts();
+      listed = shown;
       items = answer.items;
       nextCursor = answer.next_cursor;
       selected = Math.min(selected, Math.max(0, items.length - 1));

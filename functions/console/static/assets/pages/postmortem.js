@@ -123,7 +123,7 @@ export async function render(main, { claims, params }) {
 
   function drawEditor(fields) {
     const keys = sectionOrder({ ...stored.sections, ...fields.sections }, template);
-    const form = h("form", { class: "stack", "aria-label": "Post-mortem document", onsubmit: (event) => { event.preventDefault(); save(form, keys); } },
+    const form = h("form", { class: "stack wide", "aria-label": "Post-mortem document", onsubmit: (event) => { event.preventDefault(); save(form, keys); } },
       h("label", {}, "Title", h("input", { name: "title", value: fields.title, required: true, readonly: !canWrite })),
       keys.map((key) => sectionEditor(key, fields.sections[key] ?? "")),
       h("fieldset", {}, h("legend", {}, "Impact"),
