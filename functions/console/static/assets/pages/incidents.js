@@ -279,14 +279,17 @@ export async function render(main, { claims, navigate }) {
   document.addEventListener("visibilitychange", onVisible);
 
   renderViews();
-  refresh();
-  refreshCounts();
-  refreshOnCall();
-  api("/v1/members").then((answer) => {
-    members = answer.items;
-    for (const member of members) assignee.append(h("option", { value: member.handle }, member.handle));
-    assignee.value = filters.assignee || "";
-  }).catch((error) => showError(error, "Members could not be read"));
+  // The list first, what the person waits for; the rest once it is drawn (on the local stack, whose
+  // table answers one request at a time, four at once made the list wait for all of them).
+  refresh().then(() => {
+    refreshCounts();
+    refreshOnCall();
+    api("/v1/members").then((answer) => {
+      members = answer.items;
+      for (const member of members) assignee.append(h("option", { value: member.handle }, member.handle));
+      assignee.value = filters.assignee || "";
+    }).catch((error) => showError(error, "Members could not be read"));
+  });
 
   return () => {
     clearInterval(timer);
