@@ -5,7 +5,7 @@
 
 import { api } from "../api.js";
 import { allows } from "../auth.js";
-import { duration, label } from "../format.js";
+import { actor, duration, label, utc } from "../format.js";
 import { renderMarkdown } from "../markdown.js";
 import { confirmDialog, formDialog, h, replace, showError, showNotice } from "../ui.js";
 
@@ -114,8 +114,8 @@ export async function render(main, { claims, params }) {
     replace(header,
       h("h1", {}, `Post-mortem: ${stored.title}`),
       h("p", { class: "muted", "data-testid": "postmortem-status" },
-        `Status: ${label(stored.status)} · version ${stored.version} · by ${stored.author || "—"}`,
-        stored.published_at ? ` · published ${stored.published_at.slice(0, 10)} by ${stored.published_by}` : ""),
+        `Status: ${label(stored.status)} · version ${stored.version} · drafted by ${actor(stored.author)}`,
+        stored.published_at ? ` · published ${utc(stored.published_at)} by ${actor(stored.published_by)}` : ""),
       h("div", { class: "actions" },
         statusMoves(stored.status, claims).map(([target, text]) => h("button", { type: "button", onclick: () => move(target) }, text)),
         h("button", { type: "button", onclick: download }, "Download markdown")));
@@ -126,7 +126,7 @@ export async function render(main, { claims, params }) {
     const form = h("form", { class: "stack wide", "aria-label": "Post-mortem document", onsubmit: (event) => { event.preventDefault(); save(form, keys); } },
       h("label", {}, "Title", h("input", { name: "title", value: fields.title, required: true, readonly: !canWrite })),
       keys.map((key) => sectionEditor(key, fields.sections[key] ?? "")),
-      h("fieldset", {}, h("legend", {}, "Impact"),
+      h("fieldset", {}, h("legend", {}, "Impact figures"),
         h("p", {}, `Duration: ${duration(stored.impact?.duration_seconds)}`),
         h("label", {}, "Services (comma-separated)", h("input", { name: "services", value: fields.services, readonly: !canWrite })),
         h("label", {}, "Users affected", h("input", { name: "users_affected", type: "number", min: 0, value: fields.users_affected, readonly: !canWrite }))),
