@@ -36,12 +36,12 @@ tools:
 
 # `sam validate --lint` as a deployer runs it, with the SAM CLI from PyPI in a venv of its own: its ~100
 # packages take minutes to install, so the dev venv stays without them and this one is built once (the stamp
-# names the version). It reads no credentials and calls no AWS; telemetry is off.
+# names the version; `make test SAM_VENV=~/.cache/sam` keeps one outside the clone). It reads no credentials
+# and calls no AWS; telemetry is off.
 SAM_CLI_VERSION := 1.170.0
-SAM_VENV := .venv-sam
+SAM_VENV ?= .venv-sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_CLI_VERSION)
 $(SAM_STAMP):
-	rm -rf $(SAM_VENV)
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_CLI_VERSION)
 	touch $(SAM_STAMP)
