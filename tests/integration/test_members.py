@@ -1,4 +1,10 @@
+from datetime import UTC, datetime
+
 import pytest
+
+from stormwatch import wiring
+from stormwatch.store.schedules import ScheduleStore
+from tests.integration.test_schedules import weekly
 
 
 def test_an_admin_manages_members_and_secrets_stay_hidden(stack):
@@ -70,3 +76,33 @@ def test_only_admins_manage_members(stack):
         assert answer.status == 403
         assert "admin" in answer.body["error"]["message"]
 
+
+def test_a_departing_members_incidents_never_go_back_to_them_on_a_read_that_missed_their_removal(
+    stack, monkeypatch
+):
+    stack.clock.moment = datetime(2026, 3, 1, tzinfo=UTC)
+    for handle in ("alice", "bob"):
+        stack.add_member(handle)
+    schedule = stack.call("POST", "/v1/schedules", weekly(), roles="[admin]").body
+    stack.call("PUT", "/v1/org/settings", {"default_schedule_id": schedule["id"]}, roles="[admin]")
+    stack.clock.moment = datetime(2026, 3, 4, 12, tzinfo=UTC)  # alice's week
+    incident_id = stack.fire("db::down")
+    stack.call("POST", f"/v1/incidents/{incident_id}/assignment", {"assignee": "alice"})
+    # Eventually consistent reads that have not seen the removal yet: alice still in the rotation.
+    before = wiring.schedule_store().get("acme", schedule["id"], consistent=True)
+    read = ScheduleStore.get
+
+    def lagging(store, org, schedule_id, consistent=False):
+        return read(store, org, schedule_id, consistent) if consistent else before
+
+    monkeypatch.setattr(ScheduleStore, "get", lagging)
+    assert stack.call("DELETE", "/v1/members/alice", roles="[admin]").status == 200
+    incident = stack.incident(incident_id)
+    assert incident["assignee"] == "bob"
+    (handed_over,) = [
+        event
+        for event in incident["timeline"]
+        if event["type"] == "assigned" and event["data"]["previous"] == "alice"
+    ]
+    reason = handed_over["data"]["reason"]
+    assert reason == f"assignee alice left; bob is on call for schedule {schedule['id']}"

@@ -134,7 +134,9 @@ def incident_queries() -> "IncidentQueries":
 def member_admin() -> "MemberAdmin":
     from stormwatch.services.members import MemberAdmin
 
-    return MemberAdmin(member_store(), incident_store(), policy_store(), clock, sleep, schedule_admin())
+    return MemberAdmin(
+        member_store(), incident_store(), policy_store(), clock, sleep, schedule_admin(), schedule_store()
+    )
 
 
 @lru_cache(maxsize=1)
