@@ -126,7 +126,11 @@ def incident_queries() -> "IncidentQueries":
         incident_store(),
         signer,
         settings.timeline_page_size,
-        lambda org: policy_store().settings(org).postmortem_required_severities,
+        # Incident reads take the one setting they show through botocore, as list indexes are the alert
+        # path's: no PynamoDB for them.
+        lambda org: (
+            policy_reads().settings(org, "postmortem_required_severities").postmortem_required_severities
+        ),
     )
 
 
