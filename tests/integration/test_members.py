@@ -3,6 +3,9 @@ from datetime import UTC, datetime
 import pytest
 
 from stormwatch import wiring
+from stormwatch.settings import get_settings
+from stormwatch.store.codec import decode_item, encode_item
+from stormwatch.store.keys import MemberKeys, PolicyKeys
 from stormwatch.store.schedules import ScheduleStore
 from tests.integration.test_schedules import weekly
 
@@ -106,3 +109,60 @@ def test_a_departing_members_incidents_never_go_back_to_them_on_a_read_that_miss
     ]
     reason = handed_over["data"]["reason"]
     assert reason == f"assignee alice left; bob is on call for schedule {schedule['id']}"
+
+
+def test_members_policies_and_settings_stored_before_the_models_read_as_they_were(stack):
+    """Items as the earlier botocore stores wrote them (the codec's shapes, their keys) read through the
+    PynamoDB models unchanged, and the alert path reads the same settings."""
+    written = "2026-03-01T00:00:00.000Z"
+    items = [
+        {
+            **MemberKeys.of("acme", "olga"),
+            "entity": "member",
+            "handle": "olga",
+            "name": "Olga",
+            "role": "lead",
+            "email": "olga@example.com",
+            "created_at": written,
+            "updated_at": written,
+            "removing": False,
+        },
+        {
+            **PolicyKeys.of("acme", "pol_old"),
+            "entity": "policy",
+            "org": "acme",
+            "id": "pol_old",
+            "name": "old",
+            "levels": [{"delay_minutes": 5, "targets": [{"type": "member", "value": "olga"}]}],
+            "repeat": 2,
+            "owner": "olga",
+            "created_at": written,
+            "updated_at": written,
+        },
+        {
+            **PolicyKeys.settings("acme"),
+            "entity": "settings",
+            "default_escalation_policy_id": "pol_old",
+            "inactivity_days": 3,
+            "postmortem_required_severities": ["critical", "high"],
+            "updated_at": written,
+        },
+    ]
+    for item in items:
+        stack.client.put_item(TableName=get_settings().table_name, Item=encode_item(item))
+    member = stack.call("GET", "/v1/members/olga", roles="[admin]").body
+    assert (member["name"], member["role"], member["email"]) == ("Olga", "lead", "olga@example.com")
+    policy = stack.call("GET", "/v1/escalation-policies/pol_old", roles="[admin]").body
+    assert (policy["repeat"], policy["owner"], policy["levels"][0]["delay_minutes"]) == (2, "olga", 5)
+    settings = stack.call("GET", "/v1/org/settings", roles="[viewer]").body
+    assert settings["inactivity_days"] == 3
+    assert settings["postmortem_required_severities"] == ["critical", "high"]
+    assert wiring.policy_reads().effective("acme", None).id == "pol_old"
+    # Written again through the model, a member keeps the stored shape: the same attributes, new values.
+    assert stack.call("PATCH", "/v1/members/olga", {"name": "Olga K"}, roles="[admin]").status == 200
+    key = encode_item(MemberKeys.of("acme", "olga"))
+    stored = decode_item(stack.client.get_item(TableName=get_settings().table_name, Key=key)["Item"])
+    assert stored.pop("updated_at") > written
+    assert stored == {name: value for name, value in items[0].items() if name != "updated_at"} | {
+        "name": "Olga K"
+    }

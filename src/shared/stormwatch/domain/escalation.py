@@ -95,8 +95,8 @@ def chosen_policy_id(named: str | None, settings: OrgSettings) -> str | None:
 
 
 def effective_policy(
-    named: str | None, settings: OrgSettings, find: Callable[[str], "EscalationPolicy | None"]
-) -> "EscalationPolicy | None":
+    named: str | None, settings: OrgSettings, find: Callable[[str], EscalationPolicy | None]
+) -> EscalationPolicy | None:
     """The policy an incident walks now: its chosen one, else the org's default when that one is gone
     (deleted since); None when there is neither. `find` reads a policy of the org by id."""
     for candidate in dict.fromkeys(
