@@ -16,7 +16,6 @@ from stormwatch.domain.work import comment_event
 from stormwatch.settings import get_settings
 from stormwatch.store.codec import encode_item
 from stormwatch.store.keys import IncidentKeys
-from stormwatch.store.postmortems import ActionItemRecord, PostmortemRecord, TemplateRecord
 
 TIMELINE_EVENTS = 200
 SEARCHED = 25
@@ -31,8 +30,6 @@ def main() -> None:
         meter = CapacityMeter(client, raw, get_settings().table_name)
         commands = wiring.incident_commands()
         postmortems = wiring.postmortems()
-        for model in (PostmortemRecord, ActionItemRecord, TemplateRecord):
-            meter.watch(model._get_connection().connection.client)
         lead = Caller(org="acme", user="lee", roles=frozenset({Role.LEAD}))
 
         def measure(name: str, action) -> object:

@@ -1,4 +1,13 @@
+from datetime import UTC, datetime
+
 import pytest
+
+from stormwatch import wiring
+from stormwatch.settings import get_settings
+from stormwatch.store.codec import decode_item, encode_item
+from stormwatch.store.keys import MemberKeys, PolicyKeys
+from stormwatch.store.schedules import ScheduleStore
+from tests.integration.test_schedules import weekly
 
 
 def test_an_admin_manages_members_and_secrets_stay_hidden(stack):
@@ -70,3 +79,90 @@ def test_only_admins_manage_members(stack):
         assert answer.status == 403
         assert "admin" in answer.body["error"]["message"]
 
+
+def test_a_departing_members_incidents_never_go_back_to_them_on_a_read_that_missed_their_removal(
+    stack, monkeypatch
+):
+    stack.clock.moment = datetime(2026, 3, 1, tzinfo=UTC)
+    for handle in ("alice", "bob"):
+        stack.add_member(handle)
+    schedule = stack.call("POST", "/v1/schedules", weekly(), roles="[admin]").body
+    stack.call("PUT", "/v1/org/settings", {"default_schedule_id": schedule["id"]}, roles="[admin]")
+    stack.clock.moment = datetime(2026, 3, 4, 12, tzinfo=UTC)  # alice's week
+    incident_id = stack.fire("db::down")
+    stack.call("POST", f"/v1/incidents/{incident_id}/assignment", {"assignee": "alice"})
+    # Eventually consistent reads that have not seen the removal yet: alice still in the rotation.
+    before = wiring.schedule_store().get("acme", schedule["id"], consistent=True)
+    read = ScheduleStore.get
+
+    def lagging(store, org, schedule_id, consistent=False):
+        return read(store, org, schedule_id, consistent) if consistent else before
+
+    monkeypatch.setattr(ScheduleStore, "get", lagging)
+    assert stack.call("DELETE", "/v1/members/alice", roles="[admin]").status == 200
+    incident = stack.incident(incident_id)
+    assert incident["assignee"] == "bob"
+    (handed_over,) = [
+        event
+        for event in incident["timeline"]
+        if event["type"] == "assigned" and event["data"]["previous"] == "alice"
+    ]
+    reason = handed_over["data"]["reason"]
+    assert reason == f"assignee alice left; bob is on call for schedule {schedule['id']}"
+
+
+def test_members_policies_and_settings_stored_before_the_models_read_as_they_were(stack):
+    """Items as the earlier botocore stores wrote them (the codec's shapes, their keys) read through the
+    PynamoDB models unchanged, and the alert path reads the same settings."""
+    written = "2026-03-01T00:00:00.000Z"
+    items = [
+        {
+            **MemberKeys.of("acme", "olga"),
+            "entity": "member",
+            "handle": "olga",
+            "name": "Olga",
+            "role": "lead",
+            "email": "olga@example.com",
+            "created_at": written,
+            "updated_at": written,
+            "removing": False,
+        },
+        {
+            **PolicyKeys.of("acme", "pol_old"),
+            "entity": "policy",
+            "org": "acme",
+            "id": "pol_old",
+            "name": "old",
+            "levels": [{"delay_minutes": 5, "targets": [{"type": "member", "value": "olga"}]}],
+            "repeat": 2,
+            "owner": "olga",
+            "created_at": written,
+            "updated_at": written,
+        },
+        {
+            **PolicyKeys.settings("acme"),
+            "entity": "settings",
+            "default_escalation_policy_id": "pol_old",
+            "inactivity_days": 3,
+            "postmortem_required_severities": ["critical", "high"],
+            "updated_at": written,
+        },
+    ]
+    for item in items:
+        stack.client.put_item(TableName=get_settings().table_name, Item=encode_item(item))
+    member = stack.call("GET", "/v1/members/olga", roles="[admin]").body
+    assert (member["name"], member["role"], member["email"]) == ("Olga", "lead", "olga@example.com")
+    policy = stack.call("GET", "/v1/escalation-policies/pol_old", roles="[admin]").body
+    assert (policy["repeat"], policy["owner"], policy["levels"][0]["delay_minutes"]) == (2, "olga", 5)
+    settings = stack.call("GET", "/v1/org/settings", roles="[viewer]").body
+    assert settings["inactivity_days"] == 3
+    assert settings["postmortem_required_severities"] == ["critical", "high"]
+    assert wiring.policy_reads().effective("acme", None).id == "pol_old"
+    # Written again through the model, a member keeps the stored shape: the same attributes, new values.
+    assert stack.call("PATCH", "/v1/members/olga", {"name": "Olga K"}, roles="[admin]").status == 200
+    key = encode_item(MemberKeys.of("acme", "olga"))
+    stored = decode_item(stack.client.get_item(TableName=get_settings().table_name, Key=key)["Item"])
+    assert stored.pop("updated_at") > written
+    assert stored == {name: value for name, value in items[0].items() if name != "updated_at"} | {
+        "name": "Olga K"
+    }

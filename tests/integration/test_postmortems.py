@@ -232,6 +232,14 @@ def test_action_items_and_the_org_wide_list(stack):
         i["title"] for i in stack.call("GET", "/v1/action-items", query={"status": "done"}).body["items"]
     ] == ["Alert on pool size"]
     assert stack.call("PATCH", item_path, {"status": "maybe"}).status == 400
+    for field in ("title", "status"):
+        refused = stack.call("PATCH", item_path, {field: None})
+        assert refused.status == 400, refused.body
+        assert refused.body["error"]["message"].startswith(f"body.{field}")
+    cleared = stack.call("PATCH", item_path, {"due_date": None, "assignee": None})
+    assert cleared.status == 200, cleared.body
+    assert (cleared.body["title"], cleared.body["status"]) == ("Alert on pool size", "done")
+    assert (cleared.body["due_date"], cleared.body["assignee"]) == (None, None)
     assert stack.call("PATCH", item_path, {"status": "open"}, org="globex").status == 404
 
     got = stack.call("GET", f"/v1/incidents/{incident_id}/postmortem").body

@@ -1,8 +1,10 @@
-"""Stateful property test: random sequences of alarms and commands, through the real services and store.
+"""Stateful property test: random sequences of alarms and commands (post-mortem ones too), through the real
+services and store.
 
 After every step, for every incident so far: replaying its stored timeline equals its stored snapshot
 (but for repeat counters, which have no events by design), and the invariants hold: timestamps in order,
-one active incident per key, resolved incidents have a note, time to acknowledge ≤ time to resolve.
+one active incident per key, resolved incidents have a note, time to acknowledge ≤ time to resolve, and an
+incident's `postmortem_status` is its post-mortem's status.
 """
 
 import contextlib
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from stormwatch import wiring
-from stormwatch.domain.errors import Conflict, InvalidInput, NotFound
+from stormwatch.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from stormwatch.domain.events import replay, replayable
 from stormwatch.domain.models import (
     AlertEvent,
@@ -23,10 +25,12 @@ from stormwatch.domain.models import (
     Caller,
     Integration,
     NewIncident,
+    PostmortemStatus,
     Role,
     Severity,
     Status,
 )
+from stormwatch.domain.postmortems import ActionItemStatus, Postmortem, PostmortemEdit
 from stormwatch.local.cli import create_table
 from stormwatch.settings import get_settings
 from tests.support.aws import local_table
@@ -38,6 +42,9 @@ FINGERPRINTS = ["a", "b"]
 STATUSES = list(Status)
 SEVERITIES = list(Severity)
 _orgs = itertools.count()
+# 25 sequences of 25 steps, post-mortem drafts among them: minutes on a loaded machine, past the suite's
+# default timeout.
+pytestmark = pytest.mark.timeout(1200)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -66,6 +73,7 @@ class IncidentLife(RuleBasedStateMachine):
             Caller(org=self.org, user="root", roles=frozenset({Role.ADMIN})), {"handle": "bob", "name": "Bob"}
         )
         self.seen: dict[str, set[str]] = {key: set() for key in KEYS}
+        self.postmortems: set[str] = set()
 
     def _alarm(self, key: str, fingerprint: str, severity: Severity, status: AlertStatus) -> None:
         alert = AlertEvent(
@@ -157,6 +165,91 @@ class IncidentLife(RuleBasedStateMachine):
             return
         self.seen[key].add(incident.id)
 
+    # --- post-mortems: drafts, saves with If-Match, status moves, action items ---------------------------
+    # `self.postmortems`: the incidents that have one.
+
+    def _postmortem(self, key: str) -> tuple[str, Postmortem] | None:
+        incident_id = self._current(key)
+        if incident_id is None or incident_id not in self.postmortems:
+            return None
+        postmortem, _ = wiring.postmortems().get(self.lead, incident_id)
+        return incident_id, postmortem
+
+    @rule(key=st.sampled_from(KEYS))
+    def draft_postmortem(self, key):
+        incident_id = self._current(key)
+        if incident_id is None:
+            return
+        try:
+            wiring.postmortems().create(self.lead, incident_id, [])
+        except Conflict:
+            assert incident_id in self.postmortems
+            return
+        self.postmortems.add(incident_id)
+
+    @rule(key=st.sampled_from(KEYS), stale=st.booleans(), words=st.sampled_from(["pool size", "a canary"]))
+    def save_postmortem(self, key, stale, words):
+        found = self._postmortem(key)
+        if found is None:
+            return
+        incident_id, before = found
+        sections = {**before.sections, "root_cause": f"Root cause: {words}."}
+        edit = PostmortemEdit(
+            title=before.title,
+            sections=sections,
+            impact=before.impact,
+            contributing_factors=[words],
+            related_incident_ids=[],
+        )
+        if stale:
+            with pytest.raises(PreconditionFailed):
+                wiring.postmortems().replace(self.lead, incident_id, edit, before.version - 1)
+            assert wiring.postmortems().get(self.lead, incident_id)[0] == before
+            return
+        after, _ = wiring.postmortems().replace(self.lead, incident_id, edit, before.version)
+        assert after.version == before.version + 1 and after.sections["root_cause"] == sections["root_cause"]
+
+    @rule(key=st.sampled_from(KEYS), status=st.sampled_from(list(PostmortemStatus)), pinned=st.booleans())
+    def move_postmortem(self, key, status, pinned):
+        found = self._postmortem(key)
+        if found is None:
+            return
+        incident_id, before = found
+        with contextlib.suppress(Conflict):
+            wiring.postmortems().move(self.lead, incident_id, status, before.version if pinned else None)
+
+    @rule(
+        key=st.sampled_from(KEYS), due=st.sampled_from([None, -1, 3]), assignee=st.sampled_from([None, "bob"])
+    )
+    def add_action_item(self, key, due, assignee):
+        found = self._postmortem(key)
+        if found is None:
+            return
+        fields = {"title": "alert sooner", "assignee": assignee}
+        if due is not None:
+            fields["due_date"] = (self.clock.now() + timedelta(days=due)).date()
+        wiring.postmortems().add_item(self.lead, found[0], fields)
+
+    @rule(key=st.sampled_from(KEYS), status=st.sampled_from(list(ActionItemStatus)), delete=st.booleans())
+    def change_action_item(self, key, status, delete):
+        found = self._postmortem(key)
+        if found is None:
+            return
+        incident_id = found[0]
+        _, items = wiring.postmortems().get(self.lead, incident_id)
+        if not items:
+            return
+        if delete:
+            wiring.postmortems().delete_item(self.lead, incident_id, items[0].id)
+        else:
+            changed = wiring.postmortems().update_item(
+                self.lead, incident_id, items[0].id, {"status": status}
+            )
+            assert changed.status is status
+            assert (changed.completed_at is None) == (status is ActionItemStatus.OPEN)
+
+    # --- end of the post-mortem rules -----------------------------------------------------------------
+
     @invariant()
     def timeline_rebuilds_every_snapshot_and_rules_hold(self):
         if not hasattr(self, "seen"):
@@ -185,6 +278,9 @@ class IncidentLife(RuleBasedStateMachine):
                     assert incident.tta_seconds <= incident.ttr_seconds
                 if incident.status.is_active:
                     active.append(incident_id)
+                if incident_id in self.postmortems:
+                    postmortem, _ = wiring.postmortems().get(self.lead, incident_id)
+                    assert incident.postmortem_status == postmortem.status.value
             assert len(active) <= 1, (key, active)
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from stormwatch.store.integrations import IntegrationStore
     from stormwatch.store.members import MemberStore
     from stormwatch.store.metrics import MetricsStore
-    from stormwatch.store.policies import PolicyStore
+    from stormwatch.store.policies import PolicyReads, PolicyStore
     from stormwatch.store.schedules import ScheduleStore
     from stormwatch.store.timers import TimerStore
 
@@ -62,8 +62,7 @@ def integration_store() -> "IntegrationStore":
 def member_store() -> "MemberStore":
     from stormwatch.store.members import MemberStore
 
-    settings = get_settings()
-    return MemberStore(dynamodb_client(settings), settings.table_name)
+    return MemberStore(get_settings())
 
 
 @lru_cache(maxsize=1)
@@ -82,7 +81,7 @@ def ingest_service() -> "IngestService":
         sns,
         integration_store(),
         timer_store(),
-        policy_store(),
+        policy_reads(),
         lambda org, schedule_ids, now: schedule_admin().default_on_call(org, schedule_ids, now),
     )
 
@@ -127,7 +126,11 @@ def incident_queries() -> "IncidentQueries":
         incident_store(),
         signer,
         settings.timeline_page_size,
-        lambda org: policy_store().settings(org).postmortem_required_severities,
+        # Incident reads take the one setting they show through botocore, as list indexes are the alert
+        # path's: no PynamoDB for them.
+        lambda org: (
+            policy_reads().settings(org, "postmortem_required_severities").postmortem_required_severities
+        ),
     )
 
 
@@ -135,7 +138,9 @@ def incident_queries() -> "IncidentQueries":
 def member_admin() -> "MemberAdmin":
     from stormwatch.services.members import MemberAdmin
 
-    return MemberAdmin(member_store(), incident_store(), policy_store(), clock, sleep, schedule_admin())
+    return MemberAdmin(
+        member_store(), incident_store(), policy_store(), clock, sleep, schedule_admin(), schedule_store()
+    )
 
 
 @lru_cache(maxsize=1)
@@ -179,8 +184,16 @@ def incident_aggregates() -> "IncidentAggregates":
 def policy_store() -> "PolicyStore":
     from stormwatch.store.policies import PolicyStore
 
+    return PolicyStore(get_settings())
+
+
+@lru_cache(maxsize=1)
+def policy_reads() -> "PolicyReads":
+    """The alert path's reads of policies and settings (botocore: ingest and the sweep load no PynamoDB)."""
+    from stormwatch.store.policies import PolicyReads
+
     settings = get_settings()
-    return PolicyStore(dynamodb_client(settings), settings.table_name)
+    return PolicyReads(dynamodb_client(settings), settings.table_name)
 
 
 @lru_cache(maxsize=1)
@@ -220,7 +233,7 @@ def sweeper() -> "Sweeper":
     return Sweeper(
         timer_store(),
         incident_store(),
-        policy_store(),
+        policy_reads(),
         clock,
         lambda claim, now: ingest_service().missed_heartbeat(claim, now),
         lambda claim, incident, now: postmortems().remind(claim, incident, now),
@@ -292,6 +305,7 @@ def reset() -> None:
         metrics_store,
         metrics_queries,
         policy_store,
+        policy_reads,
         policy_admin,
         schedule_store,
         schedule_admin,

@@ -1,11 +1,11 @@
 """Request bodies and response views of post-mortems, action items and the org's post-mortem template."""
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
-from stormwatch.api.schemas import Handle, Strict
+from stormwatch.api.schemas import Handle, NotNull, Strict, cleared, kept
 from stormwatch.domain.models import PostmortemStatus
 from stormwatch.domain.postmortems import (
     ActionItem,
@@ -64,11 +64,11 @@ class ActionItemBody(Strict):
 
 
 class ActionItemPatch(Strict):
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-    assignee: Handle | None = None
-    due_date: date | None = None
-    ticket_url: str | None = Field(default=None, max_length=2048, pattern=_URL)
-    status: ActionItemStatus | None = None
+    title: Annotated[str, NotNull] = kept(min_length=1, max_length=500)
+    assignee: Handle | None = cleared("unassigned")
+    due_date: date | None = cleared("no due date (never overdue)")
+    ticket_url: str | None = cleared("no ticket", max_length=2048, pattern=_URL)
+    status: Annotated[ActionItemStatus, NotNull] = kept()
 
 
 def item_view(item: ActionItem, incident_id: str | None = None) -> dict[str, Any]:

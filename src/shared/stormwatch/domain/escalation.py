@@ -9,7 +9,7 @@ waits for the silence to end, or the flapping to stop.
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -86,6 +86,26 @@ class OrgSettings(BaseModel):
     # Resolved incidents of these severities need a post-mortem (and are reminded until it is published).
     postmortem_required_severities: list[Severity] = Field(default_factory=lambda: [Severity.CRITICAL])
     updated_at: UtcTime | None = None
+
+
+def chosen_policy_id(named: str | None, settings: OrgSettings) -> str | None:
+    """The escalation policy a new incident walks: the one it (or its integration) names, else the org's
+    default."""
+    return named if named is not None else settings.default_escalation_policy_id
+
+
+def effective_policy(
+    named: str | None, settings: OrgSettings, find: Callable[[str], EscalationPolicy | None]
+) -> EscalationPolicy | None:
+    """The policy an incident walks now: its chosen one, else the org's default when that one is gone
+    (deleted since); None when there is neither. `find` reads a policy of the org by id."""
+    for candidate in dict.fromkeys(
+        (chosen_policy_id(named, settings), settings.default_escalation_policy_id)
+    ):
+        policy = find(candidate) if candidate is not None else None
+        if policy is not None:
+            return policy
+    return None
 
 
 def step_due(incident: Incident) -> datetime | None:

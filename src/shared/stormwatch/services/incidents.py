@@ -8,6 +8,7 @@ from datetime import datetime
 from stormwatch.clock import Clock
 from stormwatch.domain.correlation import declare
 from stormwatch.domain.errors import Forbidden, NotFound, PreconditionFailed
+from stormwatch.domain.escalation import chosen_policy_id
 from stormwatch.domain.events import Change, new_event
 from stormwatch.domain.lifecycle import change_status
 from stormwatch.domain.members import mentioned_handles
@@ -74,9 +75,8 @@ class IncidentCommands:
         hashed_key = key_hash(caller.org, key)
         # The incident's policy is fixed now: the one named (it must be the org's), else the org's default.
         if request.escalation_policy_id is not None:
-            policy_id: str | None = self._policies.get(caller.org, request.escalation_policy_id).id
-        else:
-            policy_id = self._policies.settings(caller.org).default_escalation_policy_id
+            self._policies.get(caller.org, request.escalation_policy_id)
+        policy_id = chosen_policy_id(request.escalation_policy_id, self._policies.settings(caller.org))
 
         def attempt() -> Incident:
             now = self._clock.now()

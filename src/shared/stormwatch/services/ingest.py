@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from stormwatch.clock import Clock
 from stormwatch.domain.correlation import Action, CorrelationPolicy, correlate
 from stormwatch.domain.errors import InvalidInput, NotFound, Unauthenticated
+from stormwatch.domain.escalation import chosen_policy_id
 from stormwatch.domain.events import Change
 from stormwatch.domain.integrations import configured
 from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration, Notification
@@ -37,7 +38,7 @@ from stormwatch.services.webhook_auth import WebhookAuthenticator
 from stormwatch.store.incidents import DeliveryMarker, DuplicateDelivery, IncidentStore
 from stormwatch.store.integrations import IntegrationStore
 from stormwatch.store.keys import IntegrationKeys
-from stormwatch.store.policies import PolicyStore
+from stormwatch.store.policies import PolicyReads
 from stormwatch.store.timers import Claim, TimerStore, timer_item
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class IngestService:
         sns: "Callable[[], SnsVerifier]",
         integrations: IntegrationStore,
         timers: TimerStore,
-        policies: PolicyStore,
+        policies: PolicyReads,
         default_on_call: Callable[[str, Sequence[str | None], datetime], tuple[str, str] | None],
     ) -> None:
         self._authenticator = authenticator
@@ -268,11 +269,11 @@ class IngestService:
         the org's) when the integration names no assignee."""
         if policy.escalation_policy_id is not None and policy.default_assignee is not None:
             return policy
-        settings = self._policies.settings(org)
+        settings = self._policies.settings(org, "default_escalation_policy_id", "default_schedule_id")
         schedules = [policy.default_schedule_id, settings.default_schedule_id]
         return replace(
             policy,
-            escalation_policy_id=policy.escalation_policy_id or settings.default_escalation_policy_id,
+            escalation_policy_id=chosen_policy_id(policy.escalation_policy_id, settings),
             default_on_call=(
                 (lambda moment: self._default_on_call(org, schedules, moment))
                 if policy.default_assignee is None and any(schedules)

@@ -6,14 +6,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from stormwatch.clock import Clock
+from stormwatch.domain.errors import NotFound
 from stormwatch.domain.members import Member
 from stormwatch.domain.models import Caller, Role
 from stormwatch.domain.permissions import require
+from stormwatch.domain.schedules import on_call
 from stormwatch.domain.work import assign, notify
 from stormwatch.services.retry import retrying
 from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.members import MemberStore
 from stormwatch.store.policies import PolicyStore
+from stormwatch.store.schedules import ScheduleStore
 
 if TYPE_CHECKING:
     from stormwatch.domain.schedules import Schedule
@@ -29,6 +32,7 @@ class MemberAdmin:
         clock: Clock,
         sleep: Callable[[float], None],
         schedules: "ScheduleAdmin",
+        schedule_store: ScheduleStore,
     ) -> None:
         self._members = members
         self._incidents = incidents
@@ -36,6 +40,7 @@ class MemberAdmin:
         self._clock = clock
         self._sleep = sleep
         self._schedules = schedules
+        self._schedule_store = schedule_store
 
     def create(self, caller: Caller, fields: dict[str, Any]) -> Member:
         require(caller, Role.ADMIN)
@@ -68,17 +73,34 @@ class MemberAdmin:
         require(caller, Role.ADMIN)
         self._members.mark_removing(caller.org, handle)
         changed = self._schedules.remove_member(caller.org, handle)
+        on_call = self._on_call_after(caller.org, handle)
         for incident in self._incidents.assigned_active(caller.org, handle):
-            self._hand_over(caller, incident.id, handle)
+            self._hand_over(caller, incident.id, handle, on_call)
         self._members.delete(caller.org, handle)
         return changed
 
-    def _hand_over(self, caller: Caller, incident_id: str, handle: str) -> None:
+    def _on_call_after(self, org: str, handle: str) -> tuple[str, str] | None:
+        """Who the org's default schedule has on call now that `handle` left its layers (member, schedule
+        id), read once for every incident and consistently: a read that missed the removal just written
+        could name the leaver."""
+        schedule_id = self._policies.settings(org, consistent=True).default_schedule_id
+        if schedule_id is None:
+            return None
+        try:
+            schedule = self._schedule_store.get(org, schedule_id, consistent=True)
+        except NotFound:
+            return None
+        member = on_call(schedule, self._clock.now()).member
+        # A write that raced the removal (an override given to the leaver) may name them still: never them.
+        return (member, schedule_id) if member is not None and member != handle else None
+
+    def _hand_over(
+        self, caller: Caller, incident_id: str, handle: str, on_call: tuple[str, str] | None
+    ) -> None:
         def attempt() -> None:
             incident = self._incidents.get(caller.org, incident_id, consistent=True)
             if incident.assignee != handle:
                 return
-            on_call = self._schedules.org_on_call(caller.org, self._clock.now())
             if on_call is not None:
                 owner: str | None = on_call[0]
                 reason = f"assignee {handle} left; {owner} is on call for schedule {on_call[1]}"

@@ -27,7 +27,7 @@ from stormwatch.domain.schedules import on_call as on_call_at
 from stormwatch.domain.timers import TimerKind, incident_timers
 from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.keys import IncidentKeys
-from stormwatch.store.policies import PolicyStore
+from stormwatch.store.policies import PolicyReads
 from stormwatch.store.schedules import ScheduleStore
 from stormwatch.store.timers import Claim, TimerStore, timer_item
 
@@ -53,7 +53,7 @@ class Sweeper:
         self,
         timers: TimerStore,
         incidents: IncidentStore,
-        policies: PolicyStore,
+        policies: PolicyReads,
         clock: Clock,
         heartbeat: Callable[[Claim, datetime], None],
         remind: Callable[[Claim, Incident, datetime], None],
@@ -150,7 +150,7 @@ class Sweeper:
         return escalate(incident, policy, now, on_call)
 
     def _nudge(self, incident: Incident, claim: Claim, now: datetime) -> None:
-        period = timedelta(days=self._policies.settings(incident.org).inactivity_days)
+        period = timedelta(days=self._policies.settings(incident.org, "inactivity_days").inactivity_days)
         if not incident.status.is_active or now - incident.last_activity_at < period:
             # Closed meanwhile, or the org waits longer than the check: look again when its period is up.
             self._reschedule(

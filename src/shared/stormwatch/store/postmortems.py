@@ -15,8 +15,7 @@ and timeline event in one TransactWriteItems; PynamoDB 6.1 cannot mix its models
 PynamoDB is imported only by the handlers that use these models.
 """
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -26,12 +25,10 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
-from pynamodb.models import Model
 
 from stormwatch.clock import iso
-from stormwatch.domain.errors import NotFound, TemporarilyUnavailable
+from stormwatch.domain.errors import NotFound
 from stormwatch.domain.postmortems import (
     ActionItem,
     ActionItemStatus,
@@ -40,8 +37,9 @@ from stormwatch.domain.postmortems import (
     search_words,
 )
 from stormwatch.settings import Settings
+from stormwatch.store.documents import Document, bind, translated
 from stormwatch.store.keys import INCIDENT_ID, IncidentKeys
-from stormwatch.store.table import RETRYABLE_CODES
+from stormwatch.store.table import ConditionFailed
 
 _PROJECTED = ["status", "severity", "service", "environment", "assignee", "created_at", "search_text"]
 _NO_DUE = "9999-12-31"
@@ -82,20 +80,7 @@ class ByAssignee(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
     gsi3sk = UnicodeAttribute(range_key=True)
 
 
-class _Table(Model):
-    """The table's keys; each model below is one kind of item in it."""
-
-    class Meta:
-        table_name = "stormwatch"
-        region = "us-east-1"
-        host: str | None = None
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-    entity = UnicodeAttribute()
-
-
-class PostmortemRecord(_Table):
+class PostmortemRecord(Document):
     incident_id = UnicodeAttribute()
     org = UnicodeAttribute()
     title = UnicodeAttribute()
@@ -119,7 +104,7 @@ class PostmortemRecord(_Table):
     by_creation = ByCreation()
 
 
-class ActionItemRecord(_Table):
+class ActionItemRecord(Document):
     item_id = UnicodeAttribute(attr_name="id")
     org = UnicodeAttribute()
     incident_id = UnicodeAttribute()
@@ -143,18 +128,9 @@ class ActionItemRecord(_Table):
     by_assignee = ByAssignee()
 
 
-class TemplateRecord(_Table):
+class TemplateRecord(Document):
     sections = ListAttribute[dict[str, Any]](default=list)
     updated_at = UnicodeAttribute(null=True)
-
-
-def bind(settings: Settings) -> None:
-    """Point every model at the table the settings name (the one set of connection settings)."""
-    _Table.Meta.table_name = settings.table_name
-    _Table.Meta.region = settings.region
-    _Table.Meta.host = settings.dynamodb_endpoint_url
-    for model in (_Table, PostmortemRecord, ActionItemRecord, TemplateRecord):
-        model._connection = None
 
 
 class PostmortemKeys:
@@ -259,7 +235,7 @@ def action_item_of(record: ActionItemRecord) -> ActionItem:
     )
 
 
-def put_operation(table: str, record: _Table, condition: str, values: dict[str, Any]) -> dict[str, Any]:
+def put_operation(table: str, record: Document, condition: str, values: dict[str, Any]) -> dict[str, Any]:
     """A TransactWriteItems Put of a model's item, on a condition (with its placeholder values)."""
     put: dict[str, Any] = {"TableName": table, "Item": record.serialize(), "ConditionExpression": condition}
     if values:
@@ -286,11 +262,8 @@ class PostmortemStore:
 
     def get(self, org: str, incident_id: str) -> Postmortem | None:
         pk, sk = PostmortemKeys.of(org, incident_id)
-        try:
-            with _translated():
-                return postmortem_of(PostmortemRecord.get(pk, sk, consistent_read=True))
-        except DoesNotExist:
-            return None
+        record = PostmortemRecord.find({"pk": pk, "sk": sk}, consistent=True)
+        return postmortem_of(record) if record is not None else None
 
     def created(self, org: str, postmortem: Postmortem) -> dict[str, Any]:
         return put_operation(self.table, postmortem_record(org, postmortem), "attribute_not_exists(pk)", {})
@@ -308,12 +281,10 @@ class PostmortemStore:
         """Save an edit on the version it was made from; False when another edit landed first."""
         record = postmortem_record(org, after)
         try:
-            with _translated():
+            with translated():
                 record.save(condition=PostmortemRecord.version == before.version)
-        except PutError as error:
-            if _condition_failed(error):
-                return False
-            raise
+        except ConditionFailed:
+            return False
         return True
 
     def search(
@@ -333,7 +304,7 @@ class PostmortemStore:
         return self._batch_get(keys), next_position
 
     def _batch_get(self, keys: Sequence[tuple[str, str]]) -> list[Postmortem]:
-        with _translated():
+        with translated():
             records = {(r.pk, r.sk): r for r in PostmortemRecord.batch_get(list(keys))}
         return [postmortem_of(records[key]) for key in keys if key in records]
 
@@ -341,7 +312,7 @@ class PostmortemStore:
 
     def items(self, org: str, incident_id: str) -> list[ActionItem]:
         pk, sk = PostmortemKeys.of(org, incident_id)
-        with _translated():
+        with translated():
             records = ActionItemRecord.query(
                 pk, ActionItemRecord.sk.startswith(f"{sk}#AI#"), consistent_read=True
             )
@@ -349,11 +320,8 @@ class PostmortemStore:
 
     def item(self, org: str, incident_id: str, item_id: str) -> ActionItem | None:
         pk, sk = PostmortemKeys.item(org, incident_id, item_id)
-        try:
-            with _translated():
-                return action_item_of(ActionItemRecord.get(pk, sk, consistent_read=True))
-        except DoesNotExist:
-            return None
+        record = ActionItemRecord.find({"pk": pk, "sk": sk}, consistent=True)
+        return action_item_of(record) if record is not None else None
 
     def item_written(
         self, org: str, incident_id: str, before: ActionItem | None, after: ActionItem
@@ -409,7 +377,7 @@ class PostmortemStore:
         )
         if not keys:
             return [], None
-        with _translated():
+        with translated():
             records = {(r.pk, r.sk): r for r in ActionItemRecord.batch_get(keys)}
         page = [(records[key].incident_id, action_item_of(records[key])) for key in keys if key in records]
         return page, next_position
@@ -421,7 +389,7 @@ class PostmortemStore:
         org's action-item index partition, reading only its projected attributes."""
         created = ActionItemRecord.created_at.between(iso(since), iso(until))
         states = []
-        with _translated():
+        with translated():
             for record in ActionItemRecord.by_due.query(
                 PostmortemKeys.items_partition(org), filter_condition=created
             ):
@@ -437,10 +405,8 @@ class PostmortemStore:
 
     def template(self, org: str) -> list[TemplateSection]:
         pk, sk = PostmortemKeys.template(org)
-        try:
-            with _translated():
-                record = TemplateRecord.get(pk, sk)
-        except DoesNotExist:
+        record = TemplateRecord.find({"pk": pk, "sk": sk})
+        if record is None:
             return []
         return [TemplateSection.model_validate(section) for section in record.sections]
 
@@ -453,7 +419,7 @@ class PostmortemStore:
             sections=[section.model_dump() for section in sections],
             updated_at=now,
         )
-        with _translated():
+        with translated():
             record.save()
 
 
@@ -480,7 +446,7 @@ def _index_page(
     def position_of(key: dict[str, Any]) -> str:
         return f"{key[f'{name}sk']['S']}\n{key['pk']['S']}\n{key['sk']['S']}"
 
-    with _translated():
+    with translated():
         pages = index.query(partition, last_evaluated_key=start, page_size=max(limit, 25), **query).page_iter
         for page in pages:
             for raw in page.get("Items", []):
@@ -493,18 +459,3 @@ def _index_page(
                 # A rare or impossible match stops here with a cursor, as the incident list does.
                 return keys, position_of(pages.last_evaluated_key)
     return keys, None
-
-
-def _condition_failed(error: PutError) -> bool:
-    return error.cause_response_code == "ConditionalCheckFailedException"
-
-
-@contextmanager
-def _translated() -> Iterator[None]:
-    """Throttles that outlived the retries become TemporarilyUnavailable, as for the botocore stores."""
-    try:
-        yield
-    except PynamoDBException as error:
-        if error.cause_response_code in RETRYABLE_CODES:
-            raise TemporarilyUnavailable("the post-mortem store is busy; retry shortly") from error
-        raise
