@@ -16,21 +16,25 @@ moto (5.x) as installed:
   of the items by that attribute's value, from the first Query of such an index on, through every write
   (put, update, delete, a failed transaction's restore). moto still applies its own key conditions to
   those items, so a key listed under a value the item no longer has costs time, never a wrong answer.
-- serializes a GetRecords answer field by field from the API's model: over a second for 1,000 records
-  with both images, while every other request waits. The records are DynamoDB JSON already; here they
-  are written with json.dumps.
+- serializes every answer field by field from the API's model: over a second for a GetRecords of 1,000
+  records with both images, and a fifth of the local stack's CPU in a storm of repeats (an UpdateItem's
+  ALL_NEW item walked attribute by attribute), while every other request waits. The answers of the item
+  operations and of GetRecords are DynamoDB JSON already; here they are written with json.dumps
+  (errors, and the other operations, keep moto's serializer).
 
 `install()` makes moto build these classes for every DynamoDB and DynamoDB Streams backend of the process;
 tests/unit/test_local_dynamodb_engine.py proves each behaviour, so a moto upgrade that changes what is
 overridden here fails there.
 """
 
+import base64
 import bisect
 import copy
+import functools
 import json
 import time
 import types
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,11 +43,16 @@ from typing import Any
 
 import moto.dynamodb.urls
 import moto.dynamodbstreams.urls
+from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import JsonRESTError
-from moto.core.utils import utcnow
+from moto.core.responses import ActionResult
+from moto.core.utils import get_service_model, utcnow
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamShard, Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator, dynamodbstreams_backends
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
@@ -307,9 +316,67 @@ class _TransactionBackup:
                 shard.truncate(next_sequence_number)
 
 
+# Their answers hold items, keys and capacity: plain JSON, no timestamps.
+ITEM_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
+JSON_CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bytes):  # a binary attribute: base64, as DynamoDB's JSON has it
+        return base64.b64encode(value).decode()
+    if isinstance(value, datetime):  # moto's naive UTC
+        return value.replace(tzinfo=UTC).timestamp()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _without_nulls(value: Any) -> Any:
+    """What moto's serializer writes of a result: members that are None are left out."""
+    if isinstance(value, dict):
+        return {name: _without_nulls(inner) for name, inner in value.items() if inner is not None}
+    if isinstance(value, list):
+        return [_without_nulls(inner) for inner in value]
+    return value
+
+
+@functools.cache
+def _output_members(operation: str) -> frozenset[str]:
+    shape = get_service_model("dynamodb").operation_model(operation).output_shape
+    return frozenset(shape.members if shape is not None else ())
+
+
+class LocalDynamoHandler(DynamoHandler):
+    def serialized(self, action_result: ActionResult) -> TYPE_RESPONSE:
+        operation = self._get_action()
+        result = action_result.result
+        if operation not in ITEM_OPERATIONS or not isinstance(result, dict):
+            return super().serialized(action_result)
+        # As moto's serializer: what the API's answer has no member for (moto's DeleteItem adds one) is
+        # left out.
+        members = _output_members(operation)
+        answer = {name: _without_nulls(value) for name, value in result.items() if name in members}
+        body = json.dumps(answer, default=_json_value)
+        return 200, {"Content-Type": JSON_CONTENT_TYPE, **self.response_headers}, body
+
+
 class LocalDynamoDBBackend(DynamoDBBackend):
     # moto finds a backend's URLs beside its class's module.
-    _url_module = moto.dynamodb.urls
+    _url_module = types.SimpleNamespace(
+        url_bases=moto.dynamodb.urls.url_bases,
+        url_paths={path: LocalDynamoHandler.dispatch for path in moto.dynamodb.urls.url_paths},
+    )
 
     def create_table(self, name: str, **params: Any) -> Table:  # type: ignore[override]
         if name in self.tables:
@@ -393,16 +460,10 @@ class _ExpiringIterators(OrderedDict[str, ShardIterator]):
         return super().__getitem__(key)
 
 
-def _epoch_seconds(value: Any) -> float:
-    if isinstance(value, datetime):  # moto's naive UTC
-        return value.replace(tzinfo=UTC).timestamp()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
 class LocalDynamoDBStreamsHandler(DynamoDBStreamsHandler):
     def get_records(self) -> str:  # type: ignore[override]
         result = self.backend.get_records(self._get_param("ShardIterator"), self._get_param("Limit") or 1000)
-        return json.dumps(result, default=_epoch_seconds)
+        return json.dumps(result, default=_json_value)
 
 
 class LocalDynamoDBStreamsBackend(DynamoDBStreamsBackend):
@@ -418,6 +479,54 @@ class LocalDynamoDBStreamsBackend(DynamoDBStreamsBackend):
         self.shard_iterators = _ExpiringIterators()
 
 
+# Expressions parsed once: a client sends the same few expression strings again and again with new values.
+PARSED_EXPRESSIONS_KEPT = 1024
+
+
+@functools.lru_cache(maxsize=PARSED_EXPRESSIONS_KEPT)
+def _update_expression(expression: str) -> Any:
+    return _parse_update_expression(expression)
+
+
+def _parsed_update_expression(cls: type, expression: str) -> Any:
+    # moto reads the tree (find_clauses) and validates a deep copy of it (Validator), never changes it.
+    return _update_expression(expression)
+
+
+@functools.lru_cache(maxsize=PARSED_EXPRESSIONS_KEPT)
+def _condition_tokens(expression: str) -> tuple[Any, ...]:
+    return tuple(_lex_condition(ConditionExpressionParser(expression, None, None)))
+
+
+def _lexed_condition(parser: ConditionExpressionParser) -> "deque[Any]":
+    # The tokens are named tuples; the parser consumes the deque it is given, so it gets its own.
+    return deque(_condition_tokens(parser.condition_expression))
+
+
+def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> DynamoType:
+    """A deep copy of an attribute value (a copy of each item a write changes is the old image): the
+    generic deepcopy reconstructs every nested value through its pickling protocol, the most of an
+    UpdateItem's time after parsing."""
+    duplicate = DynamoType.__new__(DynamoType)
+    duplicate.__dict__.update(value.__dict__)
+    inner = value.value
+    if isinstance(inner, list):
+        duplicate.value = [_copied_value(part) if isinstance(part, DynamoType) else part for part in inner]
+    elif isinstance(inner, dict):
+        duplicate.value = {name: _copied_value(part) for name, part in inner.items()}
+    return duplicate
+
+
+_parse_update_expression = UpdateExpressionParser.make
+_lex_condition = ConditionExpressionParser._lex_condition_expression
+# What install() changes in moto's classes besides its backends: (owner, attribute, replacement).
+PATCHES: list[tuple[Any, str, Any]] = [
+    (UpdateExpressionParser, "make", classmethod(_parsed_update_expression)),
+    (ConditionExpressionParser, "_lex_condition_expression", _lexed_condition),
+    (DynamoType, "__deepcopy__", _copied_value),
+]
+
+
 def install() -> None:
     """Make moto build the classes above for every DynamoDB and DynamoDB Streams backend it creates in
     this process. Backends created before would keep moto's own behaviour, so that is refused."""
@@ -431,3 +540,5 @@ def install() -> None:
                 f"moto's {backends.service_name} was used before the local engine was installed"
             )
         backends.backend = local
+    for owner, attribute, replacement in PATCHES:
+        setattr(owner, attribute, replacement)
