@@ -75,6 +75,19 @@ def _decode(item: dict[str, Any]) -> dict[str, Any]:
     return {name: _from_json(value) for name, value in item.items()}
 
 
+def write_snapshot(directory: Path, items: Iterable[dict[str, Any]]) -> None:
+    """`items` (botocore's shapes) as the snapshot of the table kept in `directory`: written aside, synced,
+    then renamed over the last one. The benchmarks seed a table of any size this way, with no stream
+    record for any of it."""
+    temporary = directory / f"{SNAPSHOT}.tmp"
+    with temporary.open("w", encoding="utf-8") as handle:
+        for item in items:
+            handle.write(json.dumps(_encode(item), separators=(",", ":")) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, directory / SNAPSHOT)
+
+
 class DataDirectory:
     def __init__(self, path: Path, key_names: list[str]) -> None:
         self.path = path
@@ -110,13 +123,7 @@ class DataDirectory:
     def compact(self, items: list[dict[str, Any]]) -> None:
         """Write `items` as the snapshot and empty the journal. Only the journal's writer calls this, so no
         change is appended between the two (a crash between them replays changes the snapshot holds)."""
-        temporary = self.path / f"{SNAPSHOT}.tmp"
-        with temporary.open("w", encoding="utf-8") as handle:
-            for item in items:
-                handle.write(json.dumps(_encode(item), separators=(",", ":")) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path / SNAPSHOT)
+        write_snapshot(self.path, items)
         if self._journal is not None:
             self._journal.close()
         self._journal = (self.path / JOURNAL).open("w", encoding="utf-8")
