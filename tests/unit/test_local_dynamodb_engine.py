@@ -512,3 +512,34 @@ def test_item_operations_answer_as_moto_serializes_them(
     client.delete_item(TableName=TABLE, Key=key, ReturnValues="ALL_OLD")
 
     assert set(compared) == dynamodb_engine.ITEM_OPERATIONS
+
+
+def test_expressions_parsed_once_still_read_each_requests_names_and_values(engine: Engine) -> None:
+    """The engine parses an expression string once and runs the checks that read only the expression, its
+    names and the table's keys once for them: each request still gets its own names' and values' answer."""
+    engine.put("incident-1", note="first")
+
+    def set_note(name: str, old: str, new: str) -> None:
+        engine.client.update_item(
+            TableName=TABLE,
+            Key={"pk": {"S": "incident-1"}, "sk": {"S": "SNAPSHOT"}},
+            UpdateExpression="SET #field = :new",
+            ConditionExpression="#field = :old",
+            ExpressionAttributeNames={"#field": name},
+            ExpressionAttributeValues={":old": {"S": old}, ":new": {"S": new}},
+        )
+
+    set_note("note", "first", "second")
+    with pytest.raises(ClientError) as stale:
+        set_note("note", "first", "third")
+    with pytest.raises(ClientError) as key_update:
+        set_note("pk", "incident-1", "incident-2")
+    set_note("note", "second", "third")
+
+    assert stale.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert key_update.value.response["Error"]["Code"] == "ValidationException"
+    assert engine.get("incident-1") == {
+        "pk": {"S": "incident-1"},
+        "sk": {"S": "SNAPSHOT"},
+        "note": {"S": "third"},
+    }

@@ -52,6 +52,12 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+from moto.dynamodb.parsing.validators import (
+    ActionCountValidator,
+    OverlappingPathsValidator,
+    UpdateExpressionValidator,
+    UpdateHashRangeKeyValidator,
+)
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator, dynamodbstreams_backends
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
@@ -517,13 +523,57 @@ def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> Dyna
     return duplicate
 
 
+# The checks of an update expression that read only the expression, its attribute names and the table's
+# keys (no value, no item): one that passed for those three passes again, so it runs once for them. A
+# third of an UpdateItem's validation: each walks the whole expression, ActionCountValidator once for
+# every node of it.
+EXPRESSION_ONLY_CHECKS = (ActionCountValidator, OverlappingPathsValidator, UpdateHashRangeKeyValidator)
+# (id of a parsed expression, its attribute names, the table's keys) -> the parsed expression, kept alive
+# with its entry so that its id cannot be another's.
+_passed_checks: dict[tuple[int, tuple[tuple[str, str], ...], tuple[str, ...]], Any] = {}
+
+
+def _update_validator_init(
+    validator: UpdateExpressionValidator,
+    expression: Any,
+    expression_attribute_names: dict[str, str],
+    expression_attribute_values: dict[str, dict[str, Any]],
+    item: Item,
+    table: Table,
+) -> None:
+    _init_update_validator(
+        validator, expression, expression_attribute_names, expression_attribute_values, item, table
+    )
+    names = tuple(sorted((expression_attribute_names or {}).items()))
+    validator._checks_key = (id(expression), names, tuple(table.table_key_attrs))  # type: ignore[attr-defined]
+    validator._checked_expression = expression  # type: ignore[attr-defined]
+    if validator._checks_key in _passed_checks:  # type: ignore[attr-defined]
+        validator.processors = [
+            processor
+            for processor in validator.processors
+            if not isinstance(processor, EXPRESSION_ONLY_CHECKS)
+        ]
+
+
+def _validate_update(validator: UpdateExpressionValidator) -> Any:
+    validated = _validate(validator)
+    if len(_passed_checks) >= PARSED_EXPRESSIONS_KEPT:
+        _passed_checks.clear()
+    _passed_checks[validator._checks_key] = validator._checked_expression  # type: ignore[attr-defined]
+    return validated
+
+
 _parse_update_expression = UpdateExpressionParser.make
+_init_update_validator = UpdateExpressionValidator.__init__
+_validate = UpdateExpressionValidator.validate
 _lex_condition = ConditionExpressionParser._lex_condition_expression
 # What install() changes in moto's classes besides its backends: (owner, attribute, replacement).
 PATCHES: list[tuple[Any, str, Any]] = [
     (UpdateExpressionParser, "make", classmethod(_parsed_update_expression)),
     (ConditionExpressionParser, "_lex_condition_expression", _lexed_condition),
     (DynamoType, "__deepcopy__", _copied_value),
+    (UpdateExpressionValidator, "__init__", _update_validator_init),
+    (UpdateExpressionValidator, "validate", _validate_update),
 ]
 
 
