@@ -21,8 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from stormwatch.local.streams import StreamPump
-from stormwatch.local.template import StreamConsumer
+from stormwatch.local.streams import StreamPump, StreamReader
 
 logger = logging.getLogger(__name__)
 
@@ -207,14 +206,7 @@ class TableJournal:
         self._data = data
         self._stop = threading.Event()
         self._pump = StreamPump(dynamodb, streams, table_name)
-        consumer = StreamConsumer(
-            function="data-journal",
-            code_dir=data.path,
-            handler="",
-            batch_size=1000,
-            patterns=[],
-            maximum_retry_attempts=3,
-        )
+        consumer = StreamReader("data-journal", batch_size=1000, maximum_retry_attempts=3)
         self._pump.subscribe(consumer, self._record)
         self._thread: threading.Thread | None = None
 
