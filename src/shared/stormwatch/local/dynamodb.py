@@ -15,6 +15,7 @@ in AWS.
 import io
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -54,8 +55,36 @@ def direct(app: WsgiApp) -> WsgiApp:
     return dispatch
 
 
+class FirstComeFirstServed:
+    """A lock taken in the order it was asked for. threading.Lock lets whichever thread runs first take
+    it, often the one that just released it: under a storm, with the stream pump, the sweep and every
+    container's requests behind it, one request could wait for seconds while later ones went first."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Lock] = deque()
+
+    def __enter__(self) -> None:
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by the holder before us, which hands the lock over
+
+    def __exit__(self, *_: object) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._held = False
+
+
 def serialized(app: WsgiApp) -> WsgiApp:
-    lock = threading.Lock()
+    lock = FirstComeFirstServed()
 
     def one_at_a_time(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         with lock:

@@ -9,7 +9,8 @@ moto (5.x) as installed:
 - keeps every stream record and every shard iterator it ever handed out. Here a stream keeps its records
   for 24 hours, as DynamoDB does, and at most MAX_STREAM_RECORDS of them (the oldest go first; a reader
   that fell so far behind sees a gap in the sequence numbers); shard iterators expire after 15 minutes,
-  as on AWS (ExpiredIteratorException).
+  as on AWS (ExpiredIteratorException). A record is kept as its JSON text (KeptRecord), written once, so
+  the garbage collector has nothing in it to walk and GetRecords joins the texts.
 - finds a Query's partition by sorting the whole table, and a Query of an index by reading every item.
   Here a Query of the table reads its partition, and a Query of an index (one hash key attribute) reads
   the items that carry its hash key value: the table keeps, per attribute an index is keyed on, the keys
@@ -73,13 +74,29 @@ KEY_TYPES = frozenset({"S", "N", "B"})
 Key = tuple[DynamoType, DynamoType | None]
 
 
+class KeptRecord:
+    """A stream record as its JSON text, written once, and the time it was written. As moto keeps them,
+    dicts of both images, 50,000 records are millions of objects that each of Python's full garbage
+    collections walks, holding up every request of the stack for seconds in a storm; a string is none."""
+
+    __slots__ = ("created", "sequence_number", "text")
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.created = record["dynamodb"]["ApproximateCreationDateTime"]
+        self.sequence_number = int(record["dynamodb"]["SequenceNumber"])
+        self.text = json.dumps(record, default=_json_value)
+
+
 class LocalStreamShard(StreamShard):
     """A shard whose oldest records are trimmed. Sequence numbers keep counting: the shard's starting
     sequence number moves up past what is trimmed, so TRIM_HORIZON means the oldest record kept."""
 
+    items: list[KeptRecord]  # type: ignore[assignment]
+
     def add(self, old: Item | None, new: Item | None) -> None:
         self.trim(utcnow())
         super().add(old, new)
+        self.items[-1] = KeptRecord(self.items[-1].record)  # type: ignore[attr-defined]
         self._drop(len(self.items) - MAX_STREAM_RECORDS)
 
     def trim(self, now: Any) -> None:
@@ -87,7 +104,7 @@ class LocalStreamShard(StreamShard):
         expired = bisect.bisect_left(
             self.items,
             now - STREAM_RETENTION,
-            key=lambda record: record.record["dynamodb"]["ApproximateCreationDateTime"],
+            key=lambda record: record.created,
         )
         self._drop(expired)
 
@@ -99,10 +116,11 @@ class LocalStreamShard(StreamShard):
         """Drop every record from `next_sequence_number` on: what a failed transaction wrote."""
         del self.items[max(next_sequence_number - self.starting_sequence_number, 0) :]
 
-    def get(self, start: int, quantity: int) -> list[dict[str, Any]]:
+    def kept(self, start: int, quantity: int) -> "list[KeptRecord]":
         # A position before the oldest record kept reads from the oldest (DynamoDB would refuse it with
         # TrimmedDataAccessException); the reader sees the gap in the sequence numbers.
-        return super().get(max(start, self.starting_sequence_number), quantity)
+        first = max(start, self.starting_sequence_number) - self.starting_sequence_number
+        return self.items[first : first + quantity]
 
     def _drop(self, count: int) -> None:
         if count > 0:
@@ -469,7 +487,10 @@ class _ExpiringIterators(OrderedDict[str, ShardIterator]):
 class LocalDynamoDBStreamsHandler(DynamoDBStreamsHandler):
     def get_records(self) -> str:  # type: ignore[override]
         result = self.backend.get_records(self._get_param("ShardIterator"), self._get_param("Limit") or 1000)
-        return json.dumps(result, default=_json_value)
+        records: list[KeptRecord] = result.pop("Records")
+        head = json.dumps(result)[:-1]  # the other members, without the closing brace
+        separator = ", " if result else ""
+        return f'{head}{separator}"Records": [{", ".join(record.text for record in records)}]}}'
 
 
 class LocalDynamoDBStreamsBackend(DynamoDBStreamsBackend):
@@ -483,6 +504,20 @@ class LocalDynamoDBStreamsBackend(DynamoDBStreamsBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.shard_iterators = _ExpiringIterators()
+
+    def get_records(self, iterator_arn: str, limit: int) -> dict[str, Any]:
+        """moto's GetRecords, on the records as the local shard keeps them."""
+        iterator = self.shard_iterators[iterator_arn]
+        shard = iterator.stream_shard
+        if not isinstance(shard, LocalStreamShard):
+            return super().get_records(iterator_arn, limit)
+        records = shard.kept(iterator.sequence_number, limit)
+        if records:
+            following = ShardIterator(self, shard, "AFTER_SEQUENCE_NUMBER", records[-1].sequence_number)
+        else:
+            following = ShardIterator(self, shard, "AT_SEQUENCE_NUMBER", iterator.sequence_number)
+        self.shard_iterators[following.arn] = following
+        return {"NextShardIterator": following.arn, "Records": records}
 
 
 # Expressions parsed once: a client sends the same few expression strings again and again with new values.
