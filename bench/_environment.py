@@ -42,33 +42,3 @@ def moto_table() -> Iterator[tuple[Any, Any]]:
         client = dynamodb_client(settings)
         create_table(client, ROOT / "template.yaml", settings.table_name)
         yield client, boto3.client("dynamodb", region_name=settings.region)
-
-
-@contextmanager
-def local_stack(directory: Path) -> Iterator[tuple[Any, dict[str, Any]]]:
-    """`stormwatch dev` in its own process on a free port, as a user runs it: the process and its
-    credentials."""
-    import json
-    import subprocess
-    import time
-
-    credentials_file = directory / "credentials.json"
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("STORMWATCH_")}
-    command = [sys.executable, "-m", "stormwatch.local.cli", "dev", "--port", "0"]
-    stack = subprocess.Popen(
-        [*command, "--credentials-file", str(credentials_file)],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while not credentials_file.exists():
-            if stack.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("stormwatch dev did not start")
-            time.sleep(0.1)
-        yield stack, json.loads(credentials_file.read_text())
-    finally:
-        stack.terminate()
-        stack.wait(timeout=60)

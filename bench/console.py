@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _environment import local_stack
+import _environment  # noqa: F401 (the repository on the path, fake credentials)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSOLE = ROOT / "functions" / "console"
@@ -172,8 +172,10 @@ def main() -> None:
     chromium = shutil.which("chromium")
     if chromium is None:
         raise SystemExit("needs Debian's chromium (make tools installs it)")
+    from tests.support.stack import running_stack  # the repository is on the path now
+
     cold_start()
-    with tempfile.TemporaryDirectory() as folder, local_stack(Path(folder)) as (_, credentials):
+    with tempfile.TemporaryDirectory() as folder, running_stack(Path(folder)) as (_, credentials):
         url, admin = credentials["api_url"], credentials["admin_token"]
         key = credentials["integration_keys"]["generic"]
         deadline = time.monotonic() + args.budget

@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.support.paths import ROOT
-from tests.support.stack import launch
+from tests.support.stack import StackDidNotStart, running_stack
 
 
 @dataclass
@@ -77,23 +76,13 @@ class LocalStack:
 
 
 def start_stack(directory: Path, *extra: str) -> Iterator[LocalStack]:
-    credentials_file = directory / "credentials.json"
-    # A restart in the same directory: wait for this run's credentials, not the last run's.
-    credentials_file.unlink(missing_ok=True)
-    process = launch(directory, *extra)
     try:
-        deadline = time.monotonic() + 60
-        while not credentials_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"stormwatch dev did not start:\n{(directory / 'stack.log').read_text()}")
-            time.sleep(0.1)
-        credentials = json.loads(credentials_file.read_text())
-        with urllib.request.urlopen(credentials["api_url"] + "/health", timeout=10) as response:
-            assert response.status == 200
-        yield LocalStack(credentials, credentials_file, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+        with running_stack(directory, *extra, start_within=60) as (process, credentials):
+            with urllib.request.urlopen(credentials["api_url"] + "/health", timeout=10) as response:
+                assert response.status == 200
+            yield LocalStack(credentials, directory / "credentials.json", process)
+    except StackDidNotStart as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ override promises, checked through the DynamoDB API, so a moto upgrade that chan
 here. The stream pump is checked on both engines: it must not lose the stream on moto's own either."""
 
 import copy
+import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from moto import mock_aws
 from moto.core.utils import utcnow
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 
 from stormwatch.local import dynamodb_engine
@@ -101,6 +103,8 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     # install() changes the classes moto builds for this process: put moto's back after the test.
     monkeypatch.setattr(dynamodb_backends, "backend", dynamodb_backends.backend)
     monkeypatch.setattr(dynamodbstreams_backends, "backend", dynamodbstreams_backends.backend)
+    for owner, attribute, replacement in dynamodb_engine.PATCHES:
+        monkeypatch.setattr(owner, attribute, replacement, raising=False)
     with mock_aws():
         dynamodb_engine.install()
         yield Engine()
@@ -429,3 +433,113 @@ def test_a_query_of_an_index_answers_as_moto_does_through_every_write(
     assert answers == expected
     assert final == expected[-1]["ORG#b forward=True limit=None"]
     assert read == [len(final[0])]  # the Query read its partition, not the table
+
+
+def test_item_operations_answer_as_moto_serializes_them(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine writes the item operations' answers with json.dumps: each answer, as botocore reads it,
+    is what moto's model-driven serializer writes for the same result."""
+    compared: list[str] = []
+    written_by_engine = dynamodb_engine.LocalDynamoHandler.serialized
+
+    def both(handler: Any, result: Any) -> Any:
+        ours = written_by_engine(handler, result)
+        theirs = DynamoHandler.serialized(handler, result)
+        assert (ours[0], ours[1]["Content-Type"]) == (theirs[0], theirs[1]["Content-Type"])
+        assert json.loads(ours[2]) == json.loads(theirs[2]), handler._get_action()
+        compared.append(handler._get_action())
+        return ours
+
+    monkeypatch.setattr(dynamodb_engine.LocalDynamoHandler, "serialized", both)
+    client = engine.client
+    key = {"pk": {"S": "incident-1"}, "sk": {"S": "SNAPSHOT"}}
+    item = {
+        **key,
+        "gsi1pk": {"S": "ORG#a"},
+        "gsi1sk": {"S": "2026-11-01"},
+        "count": {"N": "3"},
+        "blob": {"B": b"\x00\xffbinary"},
+        "blobs": {"BS": [b"one", b"two"]},
+        "flags": {"SS": ["a", "b"]},
+        "numbers": {"NS": ["1", "2.5"]},
+        "nested": {"M": {"list": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}]}}},
+    }
+    capacity = {"ReturnConsumedCapacity": "TOTAL"}
+    client.put_item(TableName=TABLE, Item=item, **capacity)
+    client.put_item(TableName=TABLE, Item=item, ReturnValues="ALL_OLD")
+    client.get_item(TableName=TABLE, Key=key, **capacity)
+    client.get_item(TableName=TABLE, Key={**key, "pk": {"S": "absent"}})
+    client.get_item(
+        TableName=TABLE,
+        Key=key,
+        ProjectionExpression="nested.list, #c",
+        ExpressionAttributeNames={"#c": "count"},
+    )
+    client.update_item(
+        TableName=TABLE,
+        Key=key,
+        UpdateExpression="SET #c = #c + :one",
+        ExpressionAttributeNames={"#c": "count"},
+        ExpressionAttributeValues={":one": {"N": "1"}},
+        ReturnValues="ALL_NEW",
+        **capacity,
+    )
+    client.update_item(TableName=TABLE, Key=key, UpdateExpression="REMOVE flags")
+    for number in range(3):
+        client.put_item(TableName=TABLE, Item={**item, "pk": {"S": f"incident-{number + 2}"}})
+    client.query(
+        TableName=TABLE,
+        IndexName="gsi1",
+        KeyConditionExpression="gsi1pk = :org",
+        ExpressionAttributeValues={":org": {"S": "ORG#a"}},
+        Limit=2,
+        **capacity,
+    )
+    client.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "incident-1"}},
+        Select="COUNT",
+    )
+    client.scan(TableName=TABLE, Limit=2)
+    client.batch_get_item(RequestItems={TABLE: {"Keys": [key, {**key, "pk": {"S": "absent"}}]}}, **capacity)
+    client.batch_write_item(
+        RequestItems={TABLE: [{"PutRequest": {"Item": {**item, "pk": {"S": "batch"}}}}]}, **capacity
+    )
+    client.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key}}])
+    client.transact_write_items(TransactItems=[update("incident-2", "note")], **capacity)
+    client.delete_item(TableName=TABLE, Key=key, ReturnValues="ALL_OLD")
+
+    assert set(compared) == dynamodb_engine.ITEM_OPERATIONS
+
+
+def test_expressions_parsed_once_still_read_each_requests_names_and_values(engine: Engine) -> None:
+    """The engine parses an expression string once and runs the checks that read only the expression, its
+    names and the table's keys once for them: each request still gets its own names' and values' answer."""
+    engine.put("incident-1", note="first")
+
+    def set_note(name: str, old: str, new: str) -> None:
+        engine.client.update_item(
+            TableName=TABLE,
+            Key={"pk": {"S": "incident-1"}, "sk": {"S": "SNAPSHOT"}},
+            UpdateExpression="SET #field = :new",
+            ConditionExpression="#field = :old",
+            ExpressionAttributeNames={"#field": name},
+            ExpressionAttributeValues={":old": {"S": old}, ":new": {"S": new}},
+        )
+
+    set_note("note", "first", "second")
+    with pytest.raises(ClientError) as stale:
+        set_note("note", "first", "third")
+    with pytest.raises(ClientError) as key_update:
+        set_note("pk", "incident-1", "incident-2")
+    set_note("note", "second", "third")
+
+    assert stale.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert key_update.value.response["Error"]["Code"] == "ValidationException"
+    assert engine.get("incident-1") == {
+        "pk": {"S": "incident-1"},
+        "sk": {"S": "SNAPSHOT"},
+        "note": {"S": "third"},
+    }

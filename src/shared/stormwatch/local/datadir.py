@@ -21,8 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from stormwatch.local.streams import StreamPump
-from stormwatch.local.template import StreamConsumer
+from stormwatch.local.streams import StreamPump, StreamReader
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +74,19 @@ def _decode(item: dict[str, Any]) -> dict[str, Any]:
     return {name: _from_json(value) for name, value in item.items()}
 
 
+def write_snapshot(directory: Path, items: Iterable[dict[str, Any]]) -> None:
+    """`items` (botocore's shapes) as the snapshot of the table kept in `directory`: written aside, synced,
+    then renamed over the last one. The benchmarks seed a table of any size this way, with no stream
+    record for any of it."""
+    temporary = directory / f"{SNAPSHOT}.tmp"
+    with temporary.open("w", encoding="utf-8") as handle:
+        for item in items:
+            handle.write(json.dumps(_encode(item), separators=(",", ":")) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, directory / SNAPSHOT)
+
+
 class DataDirectory:
     def __init__(self, path: Path, key_names: list[str]) -> None:
         self.path = path
@@ -110,13 +122,7 @@ class DataDirectory:
     def compact(self, items: list[dict[str, Any]]) -> None:
         """Write `items` as the snapshot and empty the journal. Only the journal's writer calls this, so no
         change is appended between the two (a crash between them replays changes the snapshot holds)."""
-        temporary = self.path / f"{SNAPSHOT}.tmp"
-        with temporary.open("w", encoding="utf-8") as handle:
-            for item in items:
-                handle.write(json.dumps(_encode(item), separators=(",", ":")) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path / SNAPSHOT)
+        write_snapshot(self.path, items)
         if self._journal is not None:
             self._journal.close()
         self._journal = (self.path / JOURNAL).open("w", encoding="utf-8")
@@ -200,14 +206,7 @@ class TableJournal:
         self._data = data
         self._stop = threading.Event()
         self._pump = StreamPump(dynamodb, streams, table_name)
-        consumer = StreamConsumer(
-            function="data-journal",
-            code_dir=data.path,
-            handler="",
-            batch_size=1000,
-            patterns=[],
-            maximum_retry_attempts=3,
-        )
+        consumer = StreamReader("data-journal", batch_size=1000, maximum_retry_attempts=3)
         self._pump.subscribe(consumer, self._record)
         self._thread: threading.Thread | None = None
 

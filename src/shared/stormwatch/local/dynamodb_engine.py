@@ -9,28 +9,33 @@ moto (5.x) as installed:
 - keeps every stream record and every shard iterator it ever handed out. Here a stream keeps its records
   for 24 hours, as DynamoDB does, and at most MAX_STREAM_RECORDS of them (the oldest go first; a reader
   that fell so far behind sees a gap in the sequence numbers); shard iterators expire after 15 minutes,
-  as on AWS (ExpiredIteratorException).
+  as on AWS (ExpiredIteratorException). A record is kept as its JSON text (KeptRecord), written once, so
+  the garbage collector has nothing in it to walk and GetRecords joins the texts.
 - finds a Query's partition by sorting the whole table, and a Query of an index by reading every item.
   Here a Query of the table reads its partition, and a Query of an index (one hash key attribute) reads
   the items that carry its hash key value: the table keeps, per attribute an index is keyed on, the keys
   of the items by that attribute's value, from the first Query of such an index on, through every write
   (put, update, delete, a failed transaction's restore). moto still applies its own key conditions to
   those items, so a key listed under a value the item no longer has costs time, never a wrong answer.
-- serializes a GetRecords answer field by field from the API's model: over a second for 1,000 records
-  with both images, while every other request waits. The records are DynamoDB JSON already; here they
-  are written with json.dumps.
+- serializes every answer field by field from the API's model: over a second for a GetRecords of 1,000
+  records with both images, and a fifth of the local stack's CPU in a storm of repeats (an UpdateItem's
+  ALL_NEW item walked attribute by attribute), while every other request waits. The answers of the item
+  operations and of GetRecords are DynamoDB JSON already; here they are written with json.dumps
+  (errors, and the other operations, keep moto's serializer).
 
 `install()` makes moto build these classes for every DynamoDB and DynamoDB Streams backend of the process;
 tests/unit/test_local_dynamodb_engine.py proves each behaviour, so a moto upgrade that changes what is
 overridden here fails there.
 """
 
+import base64
 import bisect
 import copy
+import functools
 import json
 import time
 import types
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,11 +44,22 @@ from typing import Any
 
 import moto.dynamodb.urls
 import moto.dynamodbstreams.urls
+from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import JsonRESTError
-from moto.core.utils import utcnow
+from moto.core.responses import ActionResult
+from moto.core.utils import get_service_model, utcnow
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamShard, Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+from moto.dynamodb.parsing.validators import (
+    ActionCountValidator,
+    OverlappingPathsValidator,
+    UpdateExpressionValidator,
+    UpdateHashRangeKeyValidator,
+)
+from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator, dynamodbstreams_backends
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
@@ -58,13 +74,29 @@ KEY_TYPES = frozenset({"S", "N", "B"})
 Key = tuple[DynamoType, DynamoType | None]
 
 
+class KeptRecord:
+    """A stream record as its JSON text, written once, and the time it was written. As moto keeps them,
+    dicts of both images, 50,000 records are millions of objects that each of Python's full garbage
+    collections walks, holding up every request of the stack for seconds in a storm; a string is none."""
+
+    __slots__ = ("created", "sequence_number", "text")
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.created = record["dynamodb"]["ApproximateCreationDateTime"]
+        self.sequence_number = int(record["dynamodb"]["SequenceNumber"])
+        self.text = json.dumps(record, default=_json_value)
+
+
 class LocalStreamShard(StreamShard):
     """A shard whose oldest records are trimmed. Sequence numbers keep counting: the shard's starting
     sequence number moves up past what is trimmed, so TRIM_HORIZON means the oldest record kept."""
 
+    items: list[KeptRecord]  # type: ignore[assignment]
+
     def add(self, old: Item | None, new: Item | None) -> None:
         self.trim(utcnow())
         super().add(old, new)
+        self.items[-1] = KeptRecord(self.items[-1].record)  # type: ignore[attr-defined]
         self._drop(len(self.items) - MAX_STREAM_RECORDS)
 
     def trim(self, now: Any) -> None:
@@ -72,7 +104,7 @@ class LocalStreamShard(StreamShard):
         expired = bisect.bisect_left(
             self.items,
             now - STREAM_RETENTION,
-            key=lambda record: record.record["dynamodb"]["ApproximateCreationDateTime"],
+            key=lambda record: record.created,
         )
         self._drop(expired)
 
@@ -84,10 +116,11 @@ class LocalStreamShard(StreamShard):
         """Drop every record from `next_sequence_number` on: what a failed transaction wrote."""
         del self.items[max(next_sequence_number - self.starting_sequence_number, 0) :]
 
-    def get(self, start: int, quantity: int) -> list[dict[str, Any]]:
+    def kept(self, start: int, quantity: int) -> "list[KeptRecord]":
         # A position before the oldest record kept reads from the oldest (DynamoDB would refuse it with
         # TrimmedDataAccessException); the reader sees the gap in the sequence numbers.
-        return super().get(max(start, self.starting_sequence_number), quantity)
+        first = max(start, self.starting_sequence_number) - self.starting_sequence_number
+        return self.items[first : first + quantity]
 
     def _drop(self, count: int) -> None:
         if count > 0:
@@ -307,9 +340,67 @@ class _TransactionBackup:
                 shard.truncate(next_sequence_number)
 
 
+# Their answers hold items, keys and capacity: plain JSON, no timestamps.
+ITEM_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
+JSON_CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bytes):  # a binary attribute: base64, as DynamoDB's JSON has it
+        return base64.b64encode(value).decode()
+    if isinstance(value, datetime):  # moto's naive UTC
+        return value.replace(tzinfo=UTC).timestamp()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _without_nulls(value: Any) -> Any:
+    """What moto's serializer writes of a result: members that are None are left out."""
+    if isinstance(value, dict):
+        return {name: _without_nulls(inner) for name, inner in value.items() if inner is not None}
+    if isinstance(value, list):
+        return [_without_nulls(inner) for inner in value]
+    return value
+
+
+@functools.cache
+def _output_members(operation: str) -> frozenset[str]:
+    shape = get_service_model("dynamodb").operation_model(operation).output_shape
+    return frozenset(shape.members if shape is not None else ())
+
+
+class LocalDynamoHandler(DynamoHandler):
+    def serialized(self, action_result: ActionResult) -> TYPE_RESPONSE:
+        operation = self._get_action()
+        result = action_result.result
+        if operation not in ITEM_OPERATIONS or not isinstance(result, dict):
+            return super().serialized(action_result)
+        # As moto's serializer: what the API's answer has no member for (moto's DeleteItem adds one) is
+        # left out.
+        members = _output_members(operation)
+        answer = {name: _without_nulls(value) for name, value in result.items() if name in members}
+        body = json.dumps(answer, default=_json_value)
+        return 200, {"Content-Type": JSON_CONTENT_TYPE, **self.response_headers}, body
+
+
 class LocalDynamoDBBackend(DynamoDBBackend):
     # moto finds a backend's URLs beside its class's module.
-    _url_module = moto.dynamodb.urls
+    _url_module = types.SimpleNamespace(
+        url_bases=moto.dynamodb.urls.url_bases,
+        url_paths={path: LocalDynamoHandler.dispatch for path in moto.dynamodb.urls.url_paths},
+    )
 
     def create_table(self, name: str, **params: Any) -> Table:  # type: ignore[override]
         if name in self.tables:
@@ -393,16 +484,13 @@ class _ExpiringIterators(OrderedDict[str, ShardIterator]):
         return super().__getitem__(key)
 
 
-def _epoch_seconds(value: Any) -> float:
-    if isinstance(value, datetime):  # moto's naive UTC
-        return value.replace(tzinfo=UTC).timestamp()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
 class LocalDynamoDBStreamsHandler(DynamoDBStreamsHandler):
     def get_records(self) -> str:  # type: ignore[override]
         result = self.backend.get_records(self._get_param("ShardIterator"), self._get_param("Limit") or 1000)
-        return json.dumps(result, default=_epoch_seconds)
+        records: list[KeptRecord] = result.pop("Records")
+        head = json.dumps(result)[:-1]  # the other members, without the closing brace
+        separator = ", " if result else ""
+        return f'{head}{separator}"Records": [{", ".join(record.text for record in records)}]}}'
 
 
 class LocalDynamoDBStreamsBackend(DynamoDBStreamsBackend):
@@ -416,6 +504,112 @@ class LocalDynamoDBStreamsBackend(DynamoDBStreamsBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.shard_iterators = _ExpiringIterators()
+
+    def get_records(self, iterator_arn: str, limit: int) -> dict[str, Any]:
+        """moto's GetRecords, on the records as the local shard keeps them."""
+        iterator = self.shard_iterators[iterator_arn]
+        shard = iterator.stream_shard
+        if not isinstance(shard, LocalStreamShard):
+            return super().get_records(iterator_arn, limit)
+        records = shard.kept(iterator.sequence_number, limit)
+        if records:
+            following = ShardIterator(self, shard, "AFTER_SEQUENCE_NUMBER", records[-1].sequence_number)
+        else:
+            following = ShardIterator(self, shard, "AT_SEQUENCE_NUMBER", iterator.sequence_number)
+        self.shard_iterators[following.arn] = following
+        return {"NextShardIterator": following.arn, "Records": records}
+
+
+# Expressions parsed once: a client sends the same few expression strings again and again with new values.
+PARSED_EXPRESSIONS_KEPT = 1024
+
+
+@functools.lru_cache(maxsize=PARSED_EXPRESSIONS_KEPT)
+def _update_expression(expression: str) -> Any:
+    return _parse_update_expression(expression)
+
+
+def _parsed_update_expression(cls: type, expression: str) -> Any:
+    # moto reads the tree (find_clauses) and validates a deep copy of it (Validator), never changes it.
+    return _update_expression(expression)
+
+
+@functools.lru_cache(maxsize=PARSED_EXPRESSIONS_KEPT)
+def _condition_tokens(expression: str) -> tuple[Any, ...]:
+    return tuple(_lex_condition(ConditionExpressionParser(expression, None, None)))
+
+
+def _lexed_condition(parser: ConditionExpressionParser) -> "deque[Any]":
+    # The tokens are named tuples; the parser consumes the deque it is given, so it gets its own.
+    return deque(_condition_tokens(parser.condition_expression))
+
+
+def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> DynamoType:
+    """A deep copy of an attribute value (a copy of each item a write changes is the old image): the
+    generic deepcopy reconstructs every nested value through its pickling protocol, the most of an
+    UpdateItem's time after parsing."""
+    duplicate = DynamoType.__new__(DynamoType)
+    duplicate.__dict__.update(value.__dict__)
+    inner = value.value
+    if isinstance(inner, list):
+        duplicate.value = [_copied_value(part) if isinstance(part, DynamoType) else part for part in inner]
+    elif isinstance(inner, dict):
+        duplicate.value = {name: _copied_value(part) for name, part in inner.items()}
+    return duplicate
+
+
+# The checks of an update expression that read only the expression, its attribute names and the table's
+# keys (no value, no item): one that passed for those three passes again, so it runs once for them. A
+# third of an UpdateItem's validation: each walks the whole expression, ActionCountValidator once for
+# every node of it.
+EXPRESSION_ONLY_CHECKS = (ActionCountValidator, OverlappingPathsValidator, UpdateHashRangeKeyValidator)
+# (id of a parsed expression, its attribute names, the table's keys) -> the parsed expression, kept alive
+# with its entry so that its id cannot be another's.
+_passed_checks: dict[tuple[int, tuple[tuple[str, str], ...], tuple[str, ...]], Any] = {}
+
+
+def _update_validator_init(
+    validator: UpdateExpressionValidator,
+    expression: Any,
+    expression_attribute_names: dict[str, str],
+    expression_attribute_values: dict[str, dict[str, Any]],
+    item: Item,
+    table: Table,
+) -> None:
+    _init_update_validator(
+        validator, expression, expression_attribute_names, expression_attribute_values, item, table
+    )
+    names = tuple(sorted((expression_attribute_names or {}).items()))
+    validator._checks_key = (id(expression), names, tuple(table.table_key_attrs))  # type: ignore[attr-defined]
+    validator._checked_expression = expression  # type: ignore[attr-defined]
+    if validator._checks_key in _passed_checks:  # type: ignore[attr-defined]
+        validator.processors = [
+            processor
+            for processor in validator.processors
+            if not isinstance(processor, EXPRESSION_ONLY_CHECKS)
+        ]
+
+
+def _validate_update(validator: UpdateExpressionValidator) -> Any:
+    validated = _validate(validator)
+    if len(_passed_checks) >= PARSED_EXPRESSIONS_KEPT:
+        _passed_checks.clear()
+    _passed_checks[validator._checks_key] = validator._checked_expression  # type: ignore[attr-defined]
+    return validated
+
+
+_parse_update_expression = UpdateExpressionParser.make
+_init_update_validator = UpdateExpressionValidator.__init__
+_validate = UpdateExpressionValidator.validate
+_lex_condition = ConditionExpressionParser._lex_condition_expression
+# What install() changes in moto's classes besides its backends: (owner, attribute, replacement).
+PATCHES: list[tuple[Any, str, Any]] = [
+    (UpdateExpressionParser, "make", classmethod(_parsed_update_expression)),
+    (ConditionExpressionParser, "_lex_condition_expression", _lexed_condition),
+    (DynamoType, "__deepcopy__", _copied_value),
+    (UpdateExpressionValidator, "__init__", _update_validator_init),
+    (UpdateExpressionValidator, "validate", _validate_update),
+]
 
 
 def install() -> None:
@@ -431,3 +625,5 @@ def install() -> None:
                 f"moto's {backends.service_name} was used before the local engine was installed"
             )
         backends.backend = local
+    for owner, attribute, replacement in PATCHES:
+        setattr(owner, attribute, replacement)

@@ -13,11 +13,10 @@ trimmed before the pump read them are reported; both are logged."""
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import botocore.session
 
-from stormwatch.local.template import StreamConsumer
 from stormwatch.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -41,9 +40,37 @@ def matches(pattern: Any, value: Any) -> bool:
     return bool(pattern == value)
 
 
+class Delivery(Protocol):
+    """How a subscriber is fed, as an event source mapping's settings: a function of the template
+    (stormwatch.local.template.StreamConsumer) or the stack's own reader (StreamReader)."""
+
+    @property
+    def function(self) -> str: ...
+
+    @property
+    def batch_size(self) -> int: ...
+
+    @property
+    def patterns(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def maximum_retry_attempts(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class StreamReader:
+    """A subscriber of the local stack itself (no Lambda function), named in the log as `function`."""
+
+    function: str
+    batch_size: int
+    maximum_retry_attempts: int
+    # Every record: no event filtering.
+    patterns: list[dict[str, Any]] = field(default_factory=list)
+
+
 @dataclass
 class _Subscription:
-    consumer: StreamConsumer
+    consumer: Delivery
     invoke: Callable[[dict[str, Any]], dict[str, Any]]
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
 
@@ -67,7 +94,7 @@ class StreamPump:
         # Per shard, the sequence number of the last record read.
         self._positions: dict[str, str] = {}
 
-    def subscribe(self, consumer: StreamConsumer, invoke: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    def subscribe(self, consumer: Delivery, invoke: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         self._subscriptions.append(_Subscription(consumer, invoke))
 
     def dead_letters(self, function: str) -> list[dict[str, Any]]:
