@@ -1,4 +1,5 @@
-"""moto in process, with one request applied at a time as DynamoDB applies each request atomically.
+"""moto in process, as the local stack runs it (stormwatch.local's engine), with one request applied at a
+time as DynamoDB applies each request atomically.
 
 moto's transaction deep-copies the table and restores the copy on failure, so two requests interleaved
 by threads could lose each other's writes; the lock gives the tests DynamoDB's guarantee, no more.
@@ -11,8 +12,11 @@ from typing import Any
 
 from moto import mock_aws
 from moto.core.botocore_stubber import BotocoreStubber
+from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodbstreams.models import dynamodbstreams_backends
 
 from stormwatch import wiring
+from stormwatch.local import dynamodb_engine
 from stormwatch.local.cli import create_table
 from stormwatch.settings import get_settings
 from stormwatch.store.table import dynamodb_client
@@ -31,14 +35,18 @@ def _serialized_call(self: BotocoreStubber, *args: Any, **kwargs: Any) -> Any:
 def local_table() -> Iterator[Any]:
     """A fresh moto DynamoDB with the table from template.yaml; yields the client the services use."""
     BotocoreStubber.__call__ = _serialized_call  # type: ignore[method-assign]
+    # install() changes the classes moto builds for this process: moto's own are put back after.
+    stock = dynamodb_backends.backend, dynamodbstreams_backends.backend
     try:
         with mock_aws():
+            dynamodb_engine.install()
             wiring.reset()
             client = dynamodb_client(get_settings())
             create_table(client, TEMPLATE, get_settings().table_name)
             yield client
             wiring.reset()
     finally:
+        dynamodb_backends.backend, dynamodbstreams_backends.backend = stock
         BotocoreStubber.__call__ = _original_call  # type: ignore[method-assign]
 
 

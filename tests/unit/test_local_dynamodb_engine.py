@@ -543,3 +543,39 @@ def test_expressions_parsed_once_still_read_each_requests_names_and_values(engin
         "sk": {"S": "SNAPSHOT"},
         "note": {"S": "third"},
     }
+
+
+def test_an_index_answers_the_attributes_it_projects_as_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    item = {
+        "pk": {"S": "inc-1"},
+        "sk": {"S": "SNAPSHOT"},
+        "gsi1pk": {"S": "ORG#a"},
+        "gsi1sk": {"S": "2026-11"},
+        "status": {"S": "open"},  # projected (INCLUDE)
+        "severity": {"S": "high"},
+        "title": {"S": "not projected"},
+        "evidence": {"M": {"count": {"N": "3"}, "raw": {"B": b"\x00\xff"}}},
+        "labels": {"SS": ["a", "b"]},
+    }
+
+    def answer() -> list[dict[str, Any]]:
+        client = Engine().client
+        client.put_item(TableName=TABLE, Item=item)
+        items: list[dict[str, Any]] = client.query(
+            TableName=TABLE,
+            IndexName="gsi1",
+            KeyConditionExpression="gsi1pk = :org",
+            ExpressionAttributeValues={":org": {"S": "ORG#a"}},
+        )["Items"]
+        return items
+
+    with mock_aws():
+        expected = answer()
+    monkeypatch.setattr(dynamodb_backends, "backend", dynamodb_backends.backend)
+    monkeypatch.setattr(dynamodbstreams_backends, "backend", dynamodbstreams_backends.backend)
+    with mock_aws():
+        dynamodb_engine.install()
+        answered = answer()
+
+    assert answered == expected
+    assert set(answered[0]) == {"pk", "sk", "gsi1pk", "gsi1sk", "status", "severity"}
