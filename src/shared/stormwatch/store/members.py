@@ -7,7 +7,7 @@ from stormwatch.domain.errors import Conflict, NotFound
 from stormwatch.domain.members import Member
 from stormwatch.store.codec import decode_item, encode_item
 from stormwatch.store.keys import MemberKeys
-from stormwatch.store.table import ConditionFailed, query_all, translated_errors
+from stormwatch.store.table import ConditionFailed, batch_get, query_all, translated_errors
 
 _STORAGE_ONLY = ("pk", "sk", "entity")
 
@@ -66,19 +66,12 @@ class MemberStore:
 
     def existing(self, org: str, handles: Sequence[str]) -> list[str]:
         """Which of `handles` are members (not being removed), in the order given."""
-        if not handles:
-            return []
         keys = [encode_item(MemberKeys.of(org, handle)) for handle in handles]
-        found: set[str] = set()
-        pending: dict[str, Any] = {self._table: {"Keys": keys, "ProjectionExpression": "handle, removing"}}
-        while pending:
-            with translated_errors():
-                response = self._client.batch_get_item(RequestItems=pending)
-            for raw in response.get("Responses", {}).get(self._table, []):
-                item = decode_item(raw)
-                if not item.get("removing"):
-                    found.add(item["handle"])
-            pending = response.get("UnprocessedKeys") or {}
+        found = {
+            item["handle"]
+            for item in batch_get(self._client, self._table, keys, "handle, removing")
+            if not item.get("removing")
+        }
         return [handle for handle in handles if handle in found]
 
     def mark_removing(self, org: str, handle: str) -> Member:
