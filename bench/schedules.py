@@ -8,6 +8,9 @@
 2. CPU time (process time, best of 5) of the final shifts of a year for that 3-layer schedule (weekly
    rotation, a daily follow-the-sun layer restricted to business hours, 12-hour weekend shifts), of one
    "who is on call" computation, and of a 93-day window.
+3. Shift reminders: the requests and capacity of a sweep firing that schedule's reminder timer (the sweep's
+   8 shard Queries included), and the CPU time of the reminder rules every write of a schedule and every
+   firing compute (the next reminder's time; the reminders due).
 """
 
 import time
@@ -18,7 +21,16 @@ import _environment
 from capacity import CapacityMeter, item_size
 from stormwatch import wiring
 from stormwatch.domain.models import Caller, Role
-from stormwatch.domain.schedules import Layer, Override, Restriction, Schedule, final_shifts, on_call
+from stormwatch.domain.schedules import (
+    Layer,
+    Override,
+    Restriction,
+    Schedule,
+    final_shifts,
+    next_reminder_at,
+    on_call,
+    reminders_due,
+)
 from stormwatch.settings import get_settings
 from stormwatch.store.codec import encode_item
 from stormwatch.store.keys import ScheduleKeys
@@ -115,6 +127,25 @@ def requests_and_capacity() -> None:
         print(f"who is on call, 20 schedules (GET /v1/oncall): {everyone.describe()}")
 
 
+def reminders() -> None:
+    with _environment.moto_table() as (client, raw):
+        meter = CapacityMeter(client, raw, get_settings().table_name)
+        schedule = three_layers("sch_remind")
+        written = START + timedelta(days=40, hours=10)
+        wiring.schedule_store().create("bench", schedule, written)
+        due = next_reminder_at(schedule, written)
+        assert due is not None
+        sent = len(reminders_due(schedule, due))
+        meter.reset()
+        wiring.sweeper().run(due)
+        fired = meter.reset()
+        print(f"a sweep firing one schedule's reminder timer ({sent} reminder sent): {fired.describe()}")
+    due_cpu = best_cpu(lambda: next_reminder_at(schedule, written))
+    sent_cpu = best_cpu(lambda: reminders_due(schedule, due))
+    print(f"the next reminder's time (each schedule write, each firing): {due_cpu * 1000:.2f} ms CPU")
+    print(f"the reminders due at a firing: {sent_cpu * 1000:.2f} ms CPU")
+
+
 def cpu() -> None:
     schedule = three_layers("sch_cpu")
     year = best_cpu(lambda: final_shifts(schedule, START, START + timedelta(days=365)))
@@ -130,3 +161,4 @@ def cpu() -> None:
 if __name__ == "__main__":
     requests_and_capacity()
     cpu()
+    reminders()

@@ -22,6 +22,8 @@ def test_a_schedule_target_pages_the_member_on_call_when_the_sweep_runs(local_st
         hourly = {
             "name": "hourly",
             "time_zone": "UTC",
+            # Hourly shifts would each be reminded of at the hooks; this test is about paging.
+            "reminder_hours": 0,
             "layers": [
                 {
                     "name": "primary",

@@ -197,6 +197,12 @@ def test_post_mortem_and_schedule_answers_match_their_documented_schemas(stack):
     check("PATCH", path, one, {"description": "the payments team"}, roles="[admin]")
     check("GET", f"{path}/oncall", one + "/oncall")
     check("GET", f"{path}/shifts", one + "/shifts")
+    # Alice's first shift is a day away: the sweep reminds her, the notifier records the delivery.
+    stack.clock.moment = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    stack.sweep()
+    stack.streams.drain()
+    reminders = check("GET", f"{path}/reminders", one + "/reminders")
+    assert [(item["member"], len(item["deliveries"])) for item in reminders["items"]] == [("alice", 1)]
     check("GET", "/v1/oncall", "/v1/oncall")
     check("GET", "/v1/members/alice/shifts", "/v1/members/{handle}/shifts")
     override = {"member": "bob", "start": "2026-03-03T08:00:00Z", "end": "2026-03-03T20:00:00Z"}

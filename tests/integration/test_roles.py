@@ -101,6 +101,7 @@ MATRIX = [
     ("DELETE", "/v1/schedules/{id}/overrides/{override_id}", None, "responder"),
     ("GET", "/v1/schedules/{id}/oncall", None, "viewer"),
     ("GET", "/v1/schedules/{id}/shifts", None, "viewer"),
+    ("GET", "/v1/schedules/{id}/reminders", None, "viewer"),
     ("GET", "/v1/oncall", None, "viewer"),
     ("GET", "/v1/members/{handle}/shifts", None, "viewer"),
     ("POST", "/v1/schedules/{id}/calendar-token", None, "admin"),

@@ -1,6 +1,8 @@
 """A loopback HTTP server that records what it is sent, and can fail the first requests of a path or hold
 its answers until released."""
 
+import hashlib
+import hmac
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +16,12 @@ class Received:
     headers: dict[str, str]
     body: bytes
     status: int
+
+    def signed_with(self, secret: str) -> bool:
+        """Whether the request carries Stormwatch's signature with `secret`, checked as README.md says."""
+        timestamp = self.headers["x-stormwatch-timestamp"]
+        digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + self.body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(self.headers["x-stormwatch-signature"], f"v1={digest}")
 
 
 @dataclass

@@ -215,7 +215,7 @@ def schedule_store() -> "ScheduleStore":
 def schedule_admin() -> "ScheduleAdmin":
     from stormwatch.services.schedules import ScheduleAdmin
 
-    return ScheduleAdmin(schedule_store(), member_store(), policy_store(), clock, sleep)
+    return ScheduleAdmin(schedule_store(), member_store(), policy_store(), clock, sleep, timer_store())
 
 
 @lru_cache(maxsize=1)
@@ -237,7 +237,7 @@ def sweeper() -> "Sweeper":
         clock,
         lambda claim, now: ingest_service().missed_heartbeat(claim, now),
         lambda claim, incident, now: postmortems().remind(claim, incident, now),
-        schedule_store(),
+        schedule_admin(),
     )
 
 
@@ -286,6 +286,7 @@ def notifier() -> "Notifier":
         EventPublisher(client("events"), settings.event_bus_name),
         clock,
         sleep,
+        schedule_store(),
     )
 
 

@@ -7,6 +7,7 @@ const ROUTES = [
   [/^\/console\/incidents\/(?<id>[^/]+)\/postmortem$/, "postmortem"],
   [/^\/console\/new\/?$/, "new-incident"],
   [/^\/console\/dashboard\/?$/, "dashboard"],
+  [/^\/console\/schedules\/?$/, "schedules"],
   [/^\/console\/admin(?:\/(?<tab>[a-z-]+))?\/?$/, "admin"],
   [/^\/console\/signed-in$/, "signed-in"],
 ];

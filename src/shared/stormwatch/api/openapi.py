@@ -91,7 +91,7 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
     from stormwatch.domain.members import Member
     from stormwatch.domain.models import AlertState, Incident, Integration, TimelineEvent
     from stormwatch.domain.postmortems import ActionItem, Postmortem, TemplateSection
-    from stormwatch.domain.schedules import Override, Schedule
+    from stormwatch.domain.schedules import Override, Schedule, SentReminder
 
     models: list[type[BaseModel]] = [
         Incident,
@@ -106,6 +106,7 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
         TemplateSection,
         Schedule,
         Override,
+        SentReminder,
     ]
     _, generated = models_json_schema(
         [(model, "serialization") for model in models], ref_template=REF + "{model}"
@@ -138,7 +139,9 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
     _with(found["Integration"], has_signing_secret={"type": "boolean"})
     _without(found["Postmortem"], "incident_resolved_at")
     _without(found["ActionItem"], "reminders")
-    _without(found["Schedule"], "calendar_token_hash")
+    _without(found["Schedule"], "calendar_token_hash", "reminded")
+    # The shifts reminded of are the sweep's bookkeeping; people read GET /v1/schedules/{id}/reminders.
+    found.pop("RemindedShift")
     _with(found["Schedule"], has_calendar_token={"type": "boolean"})
     alert = found.pop("AlertState")
     _with(
@@ -197,6 +200,9 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
             _SHIFT, "MemberShift", schedule_id={"type": "string"}, schedule_name={"type": "string"}
         ),
         "MemberShiftList": _list_of("MemberShift"),
+        "SentReminders": _object(
+            "SentReminders", window=_WINDOW, items={"type": "array", "items": {"$ref": f"{REF}SentReminder"}}
+        ),
         "Alert": alert,
         "IncidentDetail": detail,
         "IssuedIntegration": issued,

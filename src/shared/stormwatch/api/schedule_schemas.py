@@ -1,13 +1,26 @@
 """Request bodies and response views of on-call schedules."""
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field
 
-from stormwatch.api.schemas import Handle, Strict
+from stormwatch.api.schemas import Handle, NotNull, Strict, cleared, kept
 from stormwatch.clock import iso
-from stormwatch.domain.schedules import Layer, OnCall, Override, Schedule, Shift, TimeZoneName
+from stormwatch.domain.schedules import (
+    DEFAULT_REMINDER_HOURS,
+    MAX_REMINDER_HOURS,
+    Layer,
+    OnCall,
+    Override,
+    Schedule,
+    SentReminder,
+    Shift,
+    TimeZoneName,
+)
 from stormwatch.services.schedules import MemberShift, ScheduleOnCall
+
+_REMINDER_HOURS = "how long before a shift starts its member is reminded (0: no reminders)"
 
 
 class ScheduleBody(Strict):
@@ -17,13 +30,17 @@ class ScheduleBody(Strict):
     layers: list[Layer] = Field(
         min_length=1, max_length=10, description="later layers cover earlier ones where they have someone"
     )
+    reminder_hours: int = Field(
+        default=DEFAULT_REMINDER_HOURS, ge=0, le=MAX_REMINDER_HOURS, description=_REMINDER_HOURS
+    )
 
 
 class SchedulePatch(Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
-    time_zone: TimeZoneName | None = None
-    layers: list[Layer] | None = Field(default=None, min_length=1, max_length=10)
+    name: Annotated[str, NotNull] = kept(min_length=1, max_length=200)
+    description: str | None = cleared("no description", max_length=2000)
+    time_zone: Annotated[TimeZoneName, NotNull] = kept(description="IANA time zone, e.g. Europe/Berlin")
+    layers: Annotated[list[Layer], NotNull] = kept(min_length=1, max_length=10)
+    reminder_hours: Annotated[int, NotNull] = kept(ge=0, le=MAX_REMINDER_HOURS, description=_REMINDER_HOURS)
 
 
 class OverrideBody(Strict):
@@ -33,7 +50,7 @@ class OverrideBody(Strict):
 
 
 def schedule_view(schedule: Schedule) -> dict[str, Any]:
-    view = schedule.model_dump(mode="json", exclude={"calendar_token_hash"})
+    view = schedule.model_dump(mode="json", exclude={"calendar_token_hash", "reminded"})
     view["has_calendar_token"] = schedule.calendar_token_hash is not None
     return view
 
@@ -65,3 +82,10 @@ def member_shifts_view(found: list[MemberShift]) -> dict[str, Any]:
         for item in found
     ]
     return {"items": items, "next_cursor": None}
+
+
+def reminders_view(since: datetime, until: datetime, found: list[SentReminder]) -> dict[str, Any]:
+    return {
+        "window": {"since": iso(since), "until": iso(until)},
+        "items": [reminder.model_dump(mode="json") for reminder in found],
+    }

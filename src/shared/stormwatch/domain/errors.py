@@ -15,6 +15,11 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     """The request names a field that is missing, of the wrong type or out of range."""
 
+    @classmethod
+    def naming(cls, problems: list[dict[str, str]]) -> "InvalidInput":
+        """The error of `problems` (each `{field, problem}`), its message naming the first."""
+        return cls(f"{problems[0]['field']}: {problems[0]['problem']}", details=problems)
+
 
 class PayloadTooLarge(DomainError):
     """The body is larger than Stormwatch accepts."""

@@ -17,19 +17,26 @@ A schedule has an IANA time zone, layers and overrides.
   span, and a later override covers an earlier one.
 Final shifts are contiguous and cover the window asked for: where nobody is on call, a shift says so
 (`member` None); adjacent shifts of the same member are one shift.
+
+Shift reminders: `reminder_hours` (default 24, 0: none) before each final shift of someone starts, its member
+is told. A shift is its member and start: each is reminded once, and only before it starts; a change that
+makes a new shift (an override, a moved hand-off) reminds its member of it, at once if it starts sooner than
+`reminder_hours`. The schedule keeps the shifts already reminded until they start.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from itertools import pairwise
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
+from stormwatch.clock import iso
 from stormwatch.domain.members import HANDLE_PATTERN
 from stormwatch.domain.models import UtcTime
+from stormwatch.ids import new_event_id
 
 # Every shift length is at most this long, so a look this far ahead sees a hand-off of every layer.
 MAX_SHIFT = timedelta(days=84)
@@ -41,6 +48,11 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 _LOOKAHEADS = (timedelta(days=1), timedelta(days=8), MAX_WINDOW)
+DEFAULT_REMINDER_HOURS = 24
+MAX_REMINDER_HOURS = 168
+# How far past the reminder lead a sweep looks for the next shift to remind of; finding none, it looks again
+# this much later.
+REMINDER_LOOKAHEAD = timedelta(days=7)
 
 
 class Weekday(StrEnum):
@@ -162,6 +174,13 @@ class Override(BaseModel):
     created_by: str
 
 
+class RemindedShift(BaseModel):
+    """A shift whose member has been reminded of it."""
+
+    member: Handle
+    start: UtcTime
+
+
 class Schedule(BaseModel):
     id: str
     name: str = Field(min_length=1, max_length=200)
@@ -175,6 +194,10 @@ class Schedule(BaseModel):
     version: int = 1
     # The SHA-256 of the calendar feed's token, if one is issued; the token itself is shown once.
     calendar_token_hash: str | None = None
+    # How long before a shift starts its member is reminded; 0: never.
+    reminder_hours: int = Field(default=DEFAULT_REMINDER_HOURS, ge=0, le=MAX_REMINDER_HOURS)
+    # The shifts reminded of that have not started yet.
+    reminded: list[RemindedShift] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _distinct_layer_names(self) -> "Schedule":
@@ -359,12 +382,112 @@ def member_shifts(schedule: Schedule, handle: str, since: datetime, until: datet
     return [shift for shift in final_shifts(schedule, since, until) if shift.member == handle]
 
 
-def next_shift_start(schedule: Schedule, after: datetime) -> Shift | None:
-    """The first shift of someone starting after `after` (within MAX_WINDOW)."""
-    for shift in final_shifts(schedule, after, after + MAX_WINDOW)[1:]:
-        if shift.member is not None:
-            return shift
-    return None
+@dataclass(frozen=True)
+class ShiftReminder:
+    """A member to remind of their shift: from `start` until `end` (None: not within MAX_WINDOW)."""
+
+    member: str
+    start: datetime
+    end: datetime | None
+
+
+def _starting(schedule: Schedule, after: datetime, by: datetime) -> list[tuple[str, datetime]]:
+    """(member, start) of each final shift of someone that starts after `after` and by `by`, in order, less
+    the ones reminded of already."""
+    # The first shift of a window starts where the window does: only the ones after it begin there.
+    shifts = final_shifts(schedule, after, by + timedelta(seconds=1))[1:]
+    reminded = {(shift.member, shift.start) for shift in schedule.reminded}
+    return [
+        (shift.member, shift.start)
+        for shift in shifts
+        if shift.member is not None and shift.start <= by and (shift.member, shift.start) not in reminded
+    ]
+
+
+def reminders_due(schedule: Schedule, now: datetime) -> list[ShiftReminder]:
+    """The shifts whose members are to be reminded at `now`: not started, starting within the schedule's
+    `reminder_hours`, not reminded of yet."""
+    if not schedule.reminder_hours:
+        return []
+    by = now + timedelta(hours=schedule.reminder_hours)
+    return [
+        ShiftReminder(member, start, on_call(schedule, start).until)
+        for member, start in _starting(schedule, now, by)
+    ]
+
+
+def next_reminder_at(schedule: Schedule, now: datetime) -> datetime | None:
+    """When the schedule's next reminder is due (`now` if one is due already); None if it sends none."""
+    if not schedule.reminder_hours:
+        return None
+    lead = timedelta(hours=schedule.reminder_hours)
+    for _, start in _starting(schedule, now, now + lead + REMINDER_LOOKAHEAD):
+        return max(start - lead, now)
+    return now + REMINDER_LOOKAHEAD
+
+
+def with_reminded(schedule: Schedule, reminders: list[ShiftReminder], now: datetime) -> Schedule:
+    """The schedule once `reminders` are sent: they join the shifts reminded of, and the ones that have
+    started by `now` go."""
+    kept = [shift for shift in schedule.reminded if shift.start > now]
+    sent = [RemindedShift(member=reminder.member, start=reminder.start) for reminder in reminders]
+    return schedule.model_copy(update={"reminded": [*kept, *sent]})
+
+
+class ScheduleNotification(BaseModel):
+    """Something to tell a member about a schedule (a shift about to start): written to the outbox with the
+    schedule's change that causes it, delivered to the member's contact points. It belongs to no incident."""
+
+    id: str
+    org: str
+    schedule_id: str
+    kind: str
+    member: str
+    at: UtcTime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class ReminderDelivery(BaseModel):
+    """The outcome of a reminder on one of the member's contact points."""
+
+    channel: str
+    to: str
+    status: str
+    attempts: int
+    reason: str | None = None
+    delivered_at: UtcTime | None = None
+
+
+class SentReminder(BaseModel):
+    """A shift reminder as sent, for people to check: whom, when, which shift, and how each delivery went."""
+
+    id: str
+    at: UtcTime
+    member: str
+    start: UtcTime
+    end: UtcTime | None
+    hours_before: int
+    deliveries: list[ReminderDelivery] = Field(default_factory=list)
+
+
+def shift_reminder(
+    org: str, schedule: Schedule, reminder: ShiftReminder, now: datetime
+) -> ScheduleNotification:
+    return ScheduleNotification(
+        id=new_event_id(now),
+        org=org,
+        schedule_id=schedule.id,
+        kind="shift_reminder",
+        member=reminder.member,
+        at=now,
+        data={
+            "schedule_name": schedule.name,
+            "time_zone": schedule.time_zone,
+            "start": iso(reminder.start),
+            "end": iso(reminder.end) if reminder.end is not None else None,
+            "hours_before": schedule.reminder_hours,
+        },
+    )
 
 
 def without_member(schedule: Schedule, handle: str, now: datetime) -> Schedule:

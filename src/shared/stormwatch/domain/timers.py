@@ -23,6 +23,8 @@ class TimerKind(StrEnum):
     HEARTBEAT = "heartbeat"
     POSTMORTEM = "postmortem"
     ACTION_ITEM = "action_item"
+    # Owned by a schedule: its next shift reminder (see domain/schedules.py).
+    SHIFT_REMINDER = "shift_reminder"
 
 
 def reminder_due(incident: Incident) -> datetime | None:

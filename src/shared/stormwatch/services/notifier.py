@@ -3,18 +3,21 @@ each lifecycle change. It never runs inside a request: the table's stream feeds 
 
 Each channel of a notification (a member's Slack, webhook and email; or a policy's single target) is tried
 up to DELIVERY_ATTEMPTS times with backoff, then its outcome (sent, or failed with the reason) is recorded
-once on the incident's timeline. A channel with a recorded outcome is not tried again, so a stream record
+once: on the incident's timeline, or for a schedule's notification (a shift reminder) beside the reminder
+in the schedule's reminders sent. A channel with a recorded outcome is not tried again, so a stream record
 delivered twice sends nothing twice.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from stormwatch.clock import Clock, iso
+from stormwatch.clock import Clock, iso, parse_iso
 from stormwatch.domain.errors import NotFound
 from stormwatch.domain.events import SnapshotChange
 from stormwatch.domain.models import Incident, Notification, Status
+from stormwatch.domain.schedules import ScheduleNotification, zone
 from stormwatch.services.delivery import (
     DeliveryFailed,
     EmailSender,
@@ -30,6 +33,11 @@ from stormwatch.store.incidents import (
     snapshot_change,
 )
 from stormwatch.store.members import MemberStore
+from stormwatch.store.schedules import (
+    ScheduleStore,
+    is_schedule_notification,
+    schedule_notification_from_image,
+)
 
 DELIVERY_ATTEMPTS = 3
 BACKOFF_SECONDS = (1.0, 4.0)
@@ -54,8 +62,10 @@ class Notifier:
         events: EventPublisher,
         clock: Clock,
         sleep: Callable[[float], None],
+        schedules: ScheduleStore,
     ) -> None:
         self._incidents = incidents
+        self._schedules = schedules
         self._members = members
         self._email = email
         self._events = events
@@ -66,21 +76,43 @@ class Notifier:
         """A stream record's images: a new outbox item to deliver, or an incident snapshot that changed."""
         if is_incident_image(new_image):
             self.lifecycle(snapshot_change(old_image, new_image))
+        elif old_image is None and is_schedule_notification(new_image):
+            self.deliver_schedule_notification(schedule_notification_from_image(new_image))
         elif old_image is None:
             self.deliver(notification_from_image(new_image))
 
     def deliver(self, notification: Notification) -> None:
         incident = self._incidents.get(notification.org, notification.incident_id)
         message = _message(notification, incident)
-        for channel in self._channels(notification, incident, message):
-            if self._incidents.delivery_recorded(notification, channel.name):
+        self._send(
+            self._channels(notification, message),
+            notification.kind,
+            partial(self._incidents.delivery_recorded, notification),
+            partial(self._incidents.record_delivery, notification),
+        )
+
+    def deliver_schedule_notification(self, notification: ScheduleNotification) -> None:
+        """A shift reminder, to the member's contact points; each outcome kept with the reminder."""
+        message = _reminder_message(notification)
+        self._send(
+            self._member_channels(notification.org, notification.member, message),
+            notification.kind,
+            partial(self._schedules.delivery_recorded, notification),
+            partial(self._schedules.record_delivery, notification),
+        )
+
+    def _send(
+        self,
+        channels: Sequence["Channel"],
+        kind: str,
+        recorded: Callable[[str], bool],
+        record: Callable[[str, dict[str, Any]], None],
+    ) -> None:
+        for channel in channels:
+            if recorded(channel.name):
                 continue
             outcome = self._attempt(channel)
-            self._incidents.record_delivery(
-                notification,
-                channel.name,
-                {"kind": notification.kind, "channel": channel.name, "to": channel.to, **outcome},
-            )
+            record(channel.name, {"kind": kind, "channel": channel.name, "to": channel.to, **outcome})
 
     def lifecycle(self, change: SnapshotChange) -> None:
         """One EventBridge event per lifecycle change: created, then each status change."""
@@ -141,7 +173,7 @@ class Notifier:
             return {"status": "sent", "attempts": attempt, "delivered_at": iso(self._clock.now())}
         return {"status": "failed", "attempts": DELIVERY_ATTEMPTS, "reason": reason}
 
-    def _channels(self, notification: Notification, incident: Incident, message: "_Message") -> list[Channel]:
+    def _channels(self, notification: Notification, message: "_Message") -> list[Channel]:
         now = self._clock.now()
         if notification.target is not None:
             target = notification.target
@@ -156,9 +188,13 @@ class Notifier:
                     )
                 ]
             return [Channel("email", value, lambda: self._email.send(value, message.subject, message.text))]
-        handle = notification.member or ""
+        return self._member_channels(notification.org, notification.member or "", message)
+
+    def _member_channels(self, org: str, handle: str, message: "_Message") -> list[Channel]:
+        """Each contact point the member has."""
+        now = self._clock.now()
         try:
-            member = self._members.get(notification.org, handle)
+            member = self._members.get(org, handle)
         except NotFound:
             return [Channel("member", handle, _nothing, f"member {handle} is gone")]
         channels = []
@@ -204,13 +240,7 @@ def _message(notification: Notification, incident: Incident) -> _Message:
     if incident.service:
         text += f", service {incident.service}"
     payload = {
-        "type": f"notification.{notification.kind}",
-        "notification": {
-            "id": notification.id,
-            "kind": notification.kind,
-            "at": iso(notification.at),
-            **notification.data,
-        },
+        **_about(notification, **notification.data),
         "incident": {
             "id": incident.id,
             "title": incident.title,
@@ -220,6 +250,44 @@ def _message(notification: Notification, incident: Incident) -> _Message:
             "environment": incident.environment,
             "incident_key": incident.incident_key,
         },
+    }
+    return _Message(subject, text, payload)
+
+
+def _about(notification: Notification | ScheduleNotification, **data: Any) -> dict[str, Any]:
+    """What every webhook payload says of its notification."""
+    return {
+        "type": f"notification.{notification.kind}",
+        "notification": {
+            "id": notification.id,
+            "kind": notification.kind,
+            "at": iso(notification.at),
+            **data,
+        },
+    }
+
+
+def _reminder_message(notification: ScheduleNotification) -> _Message:
+    """A shift reminder: its text gives the times in the schedule's zone (where its hand-offs are defined),
+    the webhook's payload in UTC."""
+    data = notification.data
+    local = zone(data["time_zone"])
+
+    def when(text: str | None) -> str:
+        if text is None:
+            return "further notice"
+        return parse_iso(text).astimezone(local).strftime("%a %Y-%m-%d %H:%M")
+
+    name = data["schedule_name"]
+    subject = f"On call from {when(data['start'])} ({data['time_zone']}): {name}"
+    text = (
+        f"On call soon: you are on call for {name} from {when(data['start'])} to {when(data.get('end'))} "
+        f"({data['time_zone']}), schedule {notification.schedule_id}"
+    )
+    payload = {
+        **_about(notification, hours_before=data["hours_before"]),
+        "schedule": {"id": notification.schedule_id, "name": name, "time_zone": data["time_zone"]},
+        "shift": {"member": notification.member, "start": data["start"], "end": data.get("end")},
     }
     return _Message(subject, text, payload)
 

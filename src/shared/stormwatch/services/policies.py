@@ -3,7 +3,7 @@
 from typing import Any
 
 from stormwatch.clock import Clock
-from stormwatch.domain.errors import InvalidInput, NotFound
+from stormwatch.domain.errors import InvalidInput
 from stormwatch.domain.escalation import EscalationPolicy, OrgSettings, TargetType
 from stormwatch.domain.models import Caller, Role
 from stormwatch.domain.permissions import require
@@ -69,15 +69,19 @@ class PolicyAdmin:
         return settings
 
     def _require_schedules(self, org: str, policy: EscalationPolicy) -> None:
-        """A schedule target names a schedule of the org, or its level would page nobody."""
-        for number, level in enumerate(policy.levels):
-            for place, target in enumerate(level.targets):
-                if target.type is not TargetType.SCHEDULE:
-                    continue
-                try:
-                    self._schedules.get(org, target.value)
-                except NotFound:
-                    field = f"body.levels[{number}].targets[{place}].value"
-                    raise InvalidInput(
-                        f"{field}: no schedule {target.value}", details=[{"field": field}]
-                    ) from None
+        """A schedule target names a schedule of the org, or its level would page nobody (one BatchGetItem
+        for every schedule the policy names)."""
+        named = {
+            f"body.levels[{number}].targets[{place}].value": target.value
+            for number, level in enumerate(policy.levels)
+            for place, target in enumerate(level.targets)
+            if target.type is TargetType.SCHEDULE
+        }
+        known = self._schedules.existing(org, list(named.values()))
+        unknown = [
+            {"field": field, "problem": f"no schedule {schedule_id}"}
+            for field, schedule_id in named.items()
+            if schedule_id not in known
+        ]
+        if unknown:
+            raise InvalidInput.naming(unknown)

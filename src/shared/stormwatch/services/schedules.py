@@ -1,6 +1,7 @@
 """On-call schedules: admins write them, everyone of the org reads who is on call. Responders may add and
 remove overrides (the everyday "cover my Tuesday"). Each read is one GetItem (or one Query for the org's
-schedules) and the computation of domain/schedules.py."""
+schedules) and the computation of domain/schedules.py. The sweep asks who is on call for escalations, and
+fires each schedule's shift reminders."""
 
 import hashlib
 import secrets
@@ -25,11 +26,15 @@ from stormwatch.domain.schedules import (
     OnCall,
     Override,
     Schedule,
+    SentReminder,
     Shift,
     final_shifts,
     member_shifts,
     on_call,
     prune_overrides,
+    reminders_due,
+    shift_reminder,
+    with_reminded,
     without_member,
 )
 from stormwatch.ids import new_event_id
@@ -38,8 +43,10 @@ from stormwatch.services.retry import retrying
 from stormwatch.store.members import MemberStore
 from stormwatch.store.policies import PolicyStore
 from stormwatch.store.schedules import ScheduleStore
+from stormwatch.store.timers import Claim, TimerStore
 
 DEFAULT_UPCOMING = timedelta(days=28)
+DEFAULT_REMINDERS_BACK = timedelta(days=7)
 CALENDAR_BEHIND = timedelta(days=7)
 CALENDAR_AHEAD = timedelta(days=84)
 
@@ -64,12 +71,14 @@ class ScheduleAdmin:
         policies: PolicyStore,
         clock: Clock,
         sleep: Callable[[float], None],
+        timers: TimerStore,
     ) -> None:
         self._schedules = schedules
         self._members = members
         self._policies = policies
         self._clock = clock
         self._sleep = sleep
+        self._timers = timers
 
     def create(self, caller: Caller, fields: dict[str, Any]) -> Schedule:
         require(caller, Role.ADMIN)
@@ -78,7 +87,7 @@ class ScheduleAdmin:
         schedule = _valid(
             {**fields, "id": f"sch_{new_event_id(now).lower()}", "created_at": now, "updated_at": now}
         )
-        self._schedules.create(caller.org, schedule)
+        self._schedules.create(caller.org, schedule, now)
         return schedule
 
     def list_schedules(self, caller: Caller) -> list[Schedule]:
@@ -254,21 +263,53 @@ class ScheduleAdmin:
         """The default on-call at `now` (member, schedule id): whoever the first of `schedule_ids` with
         someone on call has on call; None when none has anyone."""
         for schedule_id in dict.fromkeys(found for found in schedule_ids if found is not None):
-            on_call_now = self._member_on_call(org, schedule_id, now)
-            if on_call_now is not None:
-                return on_call_now
+            member = self.member_on_call(org, schedule_id, now)
+            if member is not None:
+                return member, schedule_id
         return None
 
     def org_on_call(self, org: str, now: datetime) -> tuple[str, str] | None:
         """Whoever the org's default schedule has on call at `now` (its settings read as they are now)."""
         return self.default_on_call(org, [self._policies.settings(org).default_schedule_id], now)
 
-    def _member_on_call(self, org: str, schedule_id: str, now: datetime) -> tuple[str, str] | None:
+    def member_on_call(self, org: str, schedule_id: str, now: datetime) -> str | None:
+        """Whoever the schedule has on call at `now`; None when nobody is, or the schedule is gone."""
         try:
-            member = on_call(self._schedules.get(org, schedule_id), now).member
+            return on_call(self._schedules.get(org, schedule_id), now).member
         except NotFound:
             return None
-        return (member, schedule_id) if member is not None else None
+
+    def remind_shifts(self, claim: Claim, now: datetime) -> None:
+        """The sweep found a schedule's reminder timer due: remind each member whose shift starts within the
+        schedule's `reminder_hours` and who was not reminded of it, and move the timer to the next reminder.
+        A change of the schedule meanwhile voids the claim: nothing is sent, and the next sweep looks again
+        at the schedule as it is then."""
+        timer = claim.timer
+        assert timer.schedule_id is not None
+        try:
+            before = self._schedules.get(timer.org, timer.schedule_id, consistent=True)
+        except NotFound:
+            self._timers.settle(claim, None)
+            return
+        due = reminders_due(before, now)
+        after = (
+            with_reminded(before, due, now).model_copy(update={"version": before.version + 1})
+            if due
+            else before
+        )
+        notifications = [shift_reminder(timer.org, before, reminder, now) for reminder in due]
+        self._schedules.remind(timer.org, before, after, notifications, claim, now)
+
+    def reminders_sent(
+        self, caller: Caller, schedule_id: str, since: datetime | None, until: datetime | None
+    ) -> tuple[datetime, datetime, list[SentReminder]]:
+        """The shift reminders the schedule sent in a window (default: the 7 days up to now, both ends
+        included), newest first, each with the outcome of its deliveries."""
+        require(caller, Role.VIEWER)
+        end = until or self._clock.now()
+        since, until = _window(since or end - DEFAULT_REMINDERS_BACK, end, DEFAULT_REMINDERS_BACK)
+        self._schedules.get(caller.org, schedule_id)
+        return since, until, self._schedules.reminders(caller.org, schedule_id, since, until)
 
     def remove_member(self, org: str, handle: str) -> list[Schedule]:
         """Take a departing member out of every schedule; the schedules that changed."""
@@ -284,10 +325,9 @@ class ScheduleAdmin:
 
         def attempt() -> Schedule:
             before = self._schedules.get(org, schedule_id, consistent=True)
-            after = change(before).model_copy(
-                update={"version": before.version + 1, "updated_at": self._clock.now()}
-            )
-            self._schedules.replace(org, before, after)
+            now = self._clock.now()
+            after = change(before).model_copy(update={"version": before.version + 1, "updated_at": now})
+            self._schedules.replace(org, before, after, now)
             return after
 
         return retrying(attempt, self._sleep, f"schedule {schedule_id}")
@@ -305,7 +345,7 @@ class ScheduleAdmin:
             if handle not in known
         ]
         if unknown:
-            raise InvalidInput(f"{unknown[0]['field']}: {unknown[0]['problem']}", details=unknown)
+            raise InvalidInput.naming(unknown)
 
 
 def _valid(fields: dict[str, Any]) -> Schedule:
@@ -318,7 +358,7 @@ def _valid(fields: dict[str, Any]) -> Schedule:
             {"field": field_path("body", problem["loc"]), "problem": problem["msg"]}
             for problem in error.errors()
         ]
-        raise InvalidInput(f"{problems[0]['field']}: {problems[0]['problem']}", details=problems) from None
+        raise InvalidInput.naming(problems) from None
 
 
 def _instant(field: str, moment: datetime) -> datetime:

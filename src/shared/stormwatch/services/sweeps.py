@@ -1,8 +1,9 @@
 """The sweep: every minute, fire each due timer exactly once.
 
 For each shard of the timer index it reads the timers due now, claims each (a conditional write), and acts:
-the action is one transaction that records what happened on the incident's timeline, writes the
-notifications to the outbox and moves or removes the timer, on the condition that the claim still holds.
+the action is one transaction that records what happened (on the incident's timeline, or for a schedule's
+shift reminder, the schedule's reminders sent), writes the notifications to the outbox and moves or removes
+the timer, on the condition that the claim still holds.
 """
 
 import logging
@@ -23,12 +24,11 @@ from stormwatch.domain.escalation import (
 )
 from stormwatch.domain.events import Change
 from stormwatch.domain.models import Incident, Notification
-from stormwatch.domain.schedules import on_call as on_call_at
 from stormwatch.domain.timers import TimerKind, incident_timers
+from stormwatch.services.schedules import ScheduleAdmin
 from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.keys import IncidentKeys
 from stormwatch.store.policies import PolicyReads
-from stormwatch.store.schedules import ScheduleStore
 from stormwatch.store.timers import Claim, TimerStore, timer_item
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class Sweeper:
         clock: Clock,
         heartbeat: Callable[[Claim, datetime], None],
         remind: Callable[[Claim, Incident, datetime], None],
-        schedules: ScheduleStore,
+        schedules: ScheduleAdmin,
     ) -> None:
         self._timers = timers
         self._incidents = incidents
@@ -87,7 +87,9 @@ class Sweeper:
                 except Exception:
                     # The claim runs out and the next sweep tries again; the others go on.
                     logger.exception(
-                        "timer %s of %s failed", timer.kind, timer.incident_id or timer.integration_id
+                        "timer %s of %s failed",
+                        timer.kind,
+                        timer.incident_id or timer.integration_id or timer.schedule_id,
                     )
                     report.failed += 1
                     continue
@@ -99,6 +101,9 @@ class Sweeper:
         timer = claim.timer
         if timer.kind is TimerKind.HEARTBEAT:
             self._heartbeat(claim, now)
+            return
+        if timer.kind is TimerKind.SHIFT_REMINDER:
+            self._schedules.remind_shifts(claim, now)
             return
         assert timer.incident_id is not None
         try:
@@ -138,15 +143,15 @@ class Sweeper:
         """The escalation step, with whoever each schedule the level pages has on call now."""
         policy = self._policies.effective(incident.org, incident.escalation_policy_id)
         level = due_level(incident, policy)
-        on_call: dict[str, str | None] = {}
-        for target in level.targets if level is not None else []:
-            if target.type is TargetType.SCHEDULE and target.value not in on_call:
-                try:
-                    schedule = self._schedules.get(incident.org, target.value)
-                except NotFound:
-                    on_call[target.value] = None
-                    continue
-                on_call[target.value] = on_call_at(schedule, now).member
+        paged = dict.fromkeys(
+            target.value
+            for target in (level.targets if level is not None else [])
+            if target.type is TargetType.SCHEDULE
+        )
+        on_call = {
+            schedule_id: self._schedules.member_on_call(incident.org, schedule_id, now)
+            for schedule_id in paged
+        }
         return escalate(incident, policy, now, on_call)
 
     def _nudge(self, incident: Incident, claim: Claim, now: datetime) -> None:

@@ -15,6 +15,9 @@ Layout (one table, `pk`/`sk`):
 - `ORG#{org}#MEMBERS` / `MEMBER#{handle}`: the org's members.
 - `ORG#{org}#SCHEDULES` / `SCHEDULE#{id}`: an on-call schedule whole (layers and overrides), so who is on
   call is one GetItem.
+- `ORG#{org}#SCHEDULE#{id}` / `TIMER#shift_reminder`: the schedule's next shift reminder (a timer);
+  `REMINDER#{at}#{notification id}`: a reminder sent, each delivery of it after it
+  (`…#{notification id}#{channel}`); they expire.
 - `CALTOKEN#{sha256(token)}` / `CALENDAR`: a schedule's calendar feed token's owner (org, schedule id).
 - `OUTBOX#{id}` / `OUTBOX`: a notification to deliver, one partition each (no hot item); it expires.
 - `IDEMPOTENCY#{key}` / `IDEMPOTENCY`: a command's first answer, for retries; it expires.
@@ -190,17 +193,40 @@ class MetricsKeys:
 
 
 class ScheduleKeys:
+    SORT_PREFIX = "SCHEDULE#"
+    REMINDER_PREFIX = "REMINDER#"
+
     @staticmethod
     def partition(org: str) -> str:
         return f"ORG#{org}#SCHEDULES"
 
     @staticmethod
     def of(org: str, schedule_id: str) -> dict[str, str]:
-        return {"pk": ScheduleKeys.partition(org), "sk": f"SCHEDULE#{schedule_id}"}
+        return {"pk": ScheduleKeys.partition(org), "sk": f"{ScheduleKeys.SORT_PREFIX}{schedule_id}"}
 
     @staticmethod
     def calendar_token(token_hash: str) -> dict[str, str]:
         return {"pk": f"CALTOKEN#{token_hash}", "sk": "CALENDAR"}
+
+    @staticmethod
+    def own_partition(org: str, schedule_id: str) -> str:
+        """What belongs to one schedule beside its definition: its reminder timer and reminders sent."""
+        return f"ORG#{org}#SCHEDULE#{schedule_id}"
+
+    @staticmethod
+    def timer(org: str, schedule_id: str, kind: str) -> dict[str, str]:
+        return {"pk": ScheduleKeys.own_partition(org, schedule_id), "sk": f"TIMER#{kind}"}
+
+    @staticmethod
+    def reminder(
+        org: str, schedule_id: str, at: str, notification_id: str, channel: str | None = None
+    ) -> dict[str, str]:
+        """A reminder sent at `at`, or (with `channel`) one delivery of it, sorted right after it."""
+        sk = f"{ScheduleKeys.REMINDER_PREFIX}{at}#{notification_id}"
+        return {
+            "pk": ScheduleKeys.own_partition(org, schedule_id),
+            "sk": f"{sk}#{channel}" if channel else sk,
+        }
 
 
 class TimerKeys:
@@ -208,6 +234,11 @@ class TimerKeys:
     def index_attributes(owner_id: str, kind: str, due: str) -> dict[str, str]:
         shard = int.from_bytes(hashlib.sha256(owner_id.encode()).digest()[:4], "big") % TIMER_SHARDS
         return {"gsi5pk": TimerKeys.shard(shard), "gsi5sk": f"{due}#{owner_id}#{kind}"}
+
+    @staticmethod
+    def owner(index_sort_key: str) -> str:
+        """The owner id in an index entry's sort key (neither a due time nor an owner id holds a `#`)."""
+        return index_sort_key.split("#")[1]
 
     @staticmethod
     def shard(shard: int) -> str:

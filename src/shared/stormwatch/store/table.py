@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConn
 
 from stormwatch.domain.errors import TemporarilyUnavailable
 from stormwatch.settings import Settings
-from stormwatch.store.codec import decode_item
+from stormwatch.store.codec import decode_item, encode_item
 
 RETRYABLE_CODES = frozenset(
     {
@@ -92,3 +92,38 @@ def query_all(client: Any, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
         if "LastEvaluatedKey" not in response:
             return
         request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def batch_get(
+    client: Any, table: str, keys: list[dict[str, Any]], projection: str
+) -> Iterator[dict[str, Any]]:
+    """The items at `keys` that exist (distinct keys, at most 100: one BatchGetItem, and again for what it
+    leaves unprocessed), decoded, in no particular order."""
+    if not keys:
+        return
+    pending: dict[str, Any] = {table: {"Keys": keys, "ProjectionExpression": projection}}
+    while pending:
+        with translated_errors():
+            response = client.batch_get_item(RequestItems=pending)
+        yield from (decode_item(raw) for raw in response.get("Responses", {}).get(table, []))
+        pending = response.get("UnprocessedKeys") or {}
+
+
+def exists(client: Any, table: str, key: dict[str, str]) -> bool:
+    """Whether an item is at `key` (a strongly consistent read of its key alone)."""
+    with translated_errors():
+        response = client.get_item(
+            TableName=table, Key=encode_item(key), ProjectionExpression="pk", ConsistentRead=True
+        )
+    return "Item" in response
+
+
+def put_once(client: Any, table: str, item: dict[str, Any]) -> None:
+    """Put `item` unless one is at its key already (a retried write of the same thing writes nothing)."""
+    try:
+        with translated_errors():
+            client.put_item(
+                TableName=table, Item=encode_item(item), ConditionExpression="attribute_not_exists(pk)"
+            )
+    except ConditionFailed:
+        return

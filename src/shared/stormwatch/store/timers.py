@@ -33,6 +33,7 @@ class DueTimer:
     due: str
     incident_id: str | None = None
     integration_id: str | None = None
+    schedule_id: str | None = None
 
     @property
     def key(self) -> dict[str, str]:
@@ -48,7 +49,9 @@ class Claim:
 def timer_item(
     key: dict[str, str], kind: TimerKind, org: str, owner: dict[str, str], due: datetime
 ) -> dict[str, Any]:
-    owner_id = owner.get("incident_id") or owner["integration_id"]
+    """`owner` names the one thing the timer belongs to: `{"incident_id" | "integration_id" |
+    "schedule_id": id}`."""
+    (owner_id,) = owner.values()
     return {
         **key,
         **TimerKeys.index_attributes(owner_id, kind.value, iso(due)),
@@ -110,14 +113,18 @@ class TimerStore:
             **expr.request(),
         }
         for item in query_all(self._client, request):
+            kind = TimerKind(item["kind"])
             yield DueTimer(
                 pk=item["pk"],
                 sk=item["sk"],
-                kind=TimerKind(item["kind"]),
+                kind=kind,
                 org=item["org"],
                 due=item["due"],
                 incident_id=item.get("incident_id"),
                 integration_id=item.get("integration_id"),
+                # The index projects no schedule_id (a deployed index's projection cannot change in place):
+                # its key names the owner.
+                schedule_id=TimerKeys.owner(item["gsi5sk"]) if kind is TimerKind.SHIFT_REMINDER else None,
             )
 
     def claim(self, timer: DueTimer, sweep_id: str, now: datetime, lease: timedelta) -> Claim | None:

@@ -13,6 +13,7 @@ from stormwatch.api.schedule_schemas import (
     everyone_view,
     member_shifts_view,
     on_call_view,
+    reminders_view,
     schedule_view,
     shift_view,
 )
@@ -70,6 +71,24 @@ def list_shifts(schedule_id: str, since: Since = None, until: Until = None) -> R
         HTTPStatus.OK,
         {"window": {"since": iso(start), "until": iso(end)}, "items": [shift_view(s) for s in shifts]},
     )
+
+
+@router.get(
+    "/v1/schedules/<schedule_id>/reminders",
+    responses=answers(
+        HTTPStatus.OK, "SentReminders", HTTPStatus.BAD_REQUEST, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND
+    ),
+)
+def list_reminders(
+    schedule_id: str,
+    since: Annotated[
+        AwareDatetime | None, Query(description="window start; default 7 days before until")
+    ] = None,
+    until: Annotated[AwareDatetime | None, Query(description="window end, included; default now")] = None,
+) -> Response[str]:
+    """The shift reminders the schedule sent, newest first, each with how its deliveries went."""
+    start, end, found = schedule_admin().reminders_sent(current_caller(router), schedule_id, since, until)
+    return json_response(HTTPStatus.OK, reminders_view(start, end, found))
 
 
 @router.get(
