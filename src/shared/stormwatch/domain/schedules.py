@@ -26,10 +26,10 @@ from itertools import pairwise
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from stormwatch.domain.members import HANDLE_PATTERN
-from stormwatch.domain.models import UtcTime
+from stormwatch.domain.models import LazyModel, UtcTime
 
 # Every shift length is at most this long, so a look this far ahead sees a hand-off of every layer.
 MAX_SHIFT = timedelta(days=84)
@@ -89,7 +89,7 @@ def _clock(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-class Restriction(BaseModel):
+class Restriction(LazyModel):
     """A weekly window of local time in which a layer is on call."""
 
     days: list[Weekday] = Field(default_factory=lambda: list(Weekday), min_length=1, max_length=7)
@@ -115,7 +115,7 @@ def _minutes(text: str) -> int:
     return clock.hour * 60 + clock.minute
 
 
-class Layer(BaseModel):
+class Layer(LazyModel):
     name: str = Field(min_length=1, max_length=100)
     participants: list[Handle] = Field(min_length=1, max_length=50)
     shift_length: int = Field(ge=1)
@@ -153,7 +153,7 @@ class Layer(BaseModel):
         return timedelta(days=self.shift_length * (7 if self.shift_unit is ShiftUnit.WEEKS else 1))
 
 
-class Override(BaseModel):
+class Override(LazyModel):
     id: str
     member: Handle
     start: UtcTime
@@ -162,7 +162,7 @@ class Override(BaseModel):
     created_by: str
 
 
-class Schedule(BaseModel):
+class Schedule(LazyModel):
     id: str
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
