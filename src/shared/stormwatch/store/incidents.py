@@ -41,6 +41,9 @@ Read = TypeVar("Read")
 # What reading a stored item can fail with when the item is not what this code writes (botocore cannot
 # parse the response holding it, or the model refuses it). A list leaves such an item out, logged.
 UNREADABLE = (ResponseParserError, AttributeError, TypeError, KeyError, ValueError)
+# What botocore raises when it cannot parse a response holding such an item: its own parse error, or, for
+# an attribute value of the wrong shape (a map with an empty name), the AttributeError its parser meets.
+UNPARSABLE_RESPONSE = (ResponseParserError, AttributeError)
 
 _STORAGE_ONLY = (
     "pk",
@@ -585,7 +588,7 @@ class IncidentStore:
             try:
                 with translated_errors():
                     response = self._client.batch_get_item(RequestItems=pending)
-            except ResponseParserError:
+            except UNPARSABLE_RESPONSE:
                 # One item botocore cannot parse fails the whole response: read these one at a time, so
                 # only that item is left out.
                 found.update(_by_key(_readable(pending[self._table]["Keys"], self._get_item)))
