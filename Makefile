@@ -61,6 +61,8 @@ test: $(STAMP) tools sam-lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/cpu_per_alert.py
+	$(BIN)/python bench/snapshot_sizes.py
 	$(BIN)/python bench/dynamodb_costs.py
 	$(BIN)/python bench/queries.py
 	$(BIN)/python bench/sweeps.py 100 10000

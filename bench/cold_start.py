@@ -1,12 +1,16 @@
-"""Cold start of each Lambda handler, in a fresh process per run (median of several runs):
+"""Cold start of each Lambda handler against `import boto3`, measured side by side in one run: every round
+starts a fresh process for `import boto3` and for each handler, so load on the machine hits all of them
+alike, and the figures are ratios to boto3 of the same rounds.
 
 - import: the handler module's imports, summed from `python -X importtime`;
-- ready: wall time to import the handler and build the service it calls (DynamoDB client included),
-  which is all the work before its first answer; services are built on first use.
+- import CPU: the CPU time of `import app` (less disturbed by other work on the machine than wall time);
+- ready CPU: the CPU time to import the handler and build the service it calls (DynamoDB client included),
+  which is all the work before its first request; services are built on first use.
+Each is shown as a multiple of the same measure of `import boto3`.
 
-`import boto3` alone is shown for scale.
+Goals: import at most 1.5x `import boto3`, ready at most 2x.
 
-    .venv/bin/python bench/cold_start.py [--runs 7]
+    .venv/bin/python bench/cold_start.py [--runs 15]
 """
 
 import argparse
@@ -25,14 +29,15 @@ HANDLERS = {
     "notifier": "notifier",
     "sweeps": "sweeper",
 }
-READY = """
+TIMED = """
 import time
-started = time.perf_counter()
-import app
-from stormwatch import wiring
-wiring.{factory}()
-print(time.perf_counter() - started)
+started = time.process_time()
+{code}
+print(time.process_time() - started)
 """
+READY = """import app
+from stormwatch import wiring
+wiring.{factory}()"""
 
 
 def _run(arguments: list[str], path: Path | None) -> subprocess.CompletedProcess[str]:
@@ -68,26 +73,42 @@ def import_milliseconds(code: str, path: Path | None) -> float:
     return total / 1000
 
 
-def ready_milliseconds(factory: str, path: Path) -> float:
-    return float(_run(["-c", READY.format(factory=factory)], path).stdout) * 1000
+def cpu_milliseconds(code: str, path: Path | None) -> float:
+    return float(_run(["-c", TIMED.format(code=code)], path).stdout) * 1000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    import_milliseconds("import boto3", None)  # the first run writes bytecode caches, as a package has them
-    boto3 = [import_milliseconds("import boto3", None) for _ in range(args.runs)]
-    print(f"{'import boto3 (for scale)':<28} import {statistics.median(boto3):5.0f} ms")
+    paths = {name: ROOT / "functions" / name for name in HANDLERS}
+    # The first runs write bytecode caches, as a deployed package has them.
+    import_milliseconds("import boto3", None)
     for name, factory in HANDLERS.items():
-        path = ROOT / "functions" / name
-        ready_milliseconds(factory, path)
-        imports = [import_milliseconds("import app", path) for _ in range(args.runs)]
-        ready = [ready_milliseconds(factory, path) for _ in range(args.runs)]
-        print(
-            f"{'functions/' + name + '/app.py':<28} import {statistics.median(imports):5.0f} ms   "
-            f"ready {statistics.median(ready):5.0f} ms   (medians of {args.runs} runs)"
-        )
+        cpu_milliseconds(READY.format(factory=factory), paths[name])
+    measures = ("import", "import CPU", "ready CPU")
+    rows: dict[str, dict[str, list[float]]] = {
+        name: {measure: [] for measure in measures} for name in ("boto3", *HANDLERS)
+    }
+    for _ in range(args.runs):
+        rows["boto3"]["import"].append(import_milliseconds("import boto3", None))
+        cpu = cpu_milliseconds("import boto3", None)
+        rows["boto3"]["import CPU"].append(cpu)
+        rows["boto3"]["ready CPU"].append(cpu)
+        for name, factory in HANDLERS.items():
+            rows[name]["import"].append(import_milliseconds("import app", paths[name]))
+            rows[name]["import CPU"].append(cpu_milliseconds("import app", paths[name]))
+            rows[name]["ready CPU"].append(cpu_milliseconds(READY.format(factory=factory), paths[name]))
+    base = {measure: statistics.median(rows["boto3"][measure]) for measure in measures}
+    print(f"medians of {args.runs} rounds, each x `import boto3`; load average {os.getloadavg()[0]:.1f}")
+    print(f"{'':<28}" + "".join(f"{measure:>22}" for measure in measures))
+    for name, row in rows.items():
+        label = "import boto3 (for scale)" if name == "boto3" else f"functions/{name}/app.py"
+        cells = []
+        for measure in measures:
+            value = statistics.median(row[measure])
+            cells.append(f"{value:8.0f} ms {value / base[measure]:6.2f}x ")
+        print(f"{label:<28}" + "".join(f"{cell:>22}" for cell in cells))
 
 
 if __name__ == "__main__":

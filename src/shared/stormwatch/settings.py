@@ -1,21 +1,26 @@
 """The one settings model, read once per process through `get_settings()`.
 
-Nothing else reads the environment."""
+Nothing else reads the environment. Each field is the environment variable `STORMWATCH_<FIELD>` (any
+case); the region falls back to Lambda's own `AWS_REGION`, then `AWS_DEFAULT_REGION`. Every field is a
+scalar, so the model validates the variables' text itself: a plain pydantic model, because
+pydantic-settings' sources cost every cold start about 100 ms for nothing this needs."""
 
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+PREFIX = "STORMWATCH_"
+# Where the region is read when STORMWATCH_REGION is not set, in order.
+REGION_FALLBACKS = ("AWS_REGION", "AWS_DEFAULT_REGION")
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="STORMWATCH_", extra="ignore", frozen=True)
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     table_name: str = "stormwatch"
-    region: str = Field(
-        default="us-east-1",
-        validation_alias=AliasChoices("STORMWATCH_REGION", "AWS_REGION", "AWS_DEFAULT_REGION"),
-    )
+    region: str = "us-east-1"
     # Set only off AWS (the local stack, tests): where the DynamoDB API answers, and where SES and
     # EventBridge do (moto's server).
     dynamodb_endpoint_url: str | None = None
@@ -61,6 +66,17 @@ class Settings(BaseSettings):
     roles_claim: str = "roles"
 
 
+def from_environment(environment: Mapping[str, str]) -> Settings:
+    values: dict[str, str] = {}
+    for fallback in REGION_FALLBACKS:
+        if fallback in environment:
+            values.setdefault("region", environment[fallback])
+    for name, value in environment.items():
+        if name.upper().startswith(PREFIX):
+            values[name[len(PREFIX) :].lower()] = value
+    return Settings.model_validate(values)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return from_environment(os.environ)

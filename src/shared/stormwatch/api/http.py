@@ -10,13 +10,12 @@ import re
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import content_types
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
 from stormwatch.domain.errors import (
@@ -35,6 +34,9 @@ from stormwatch.domain.errors import (
 from stormwatch.domain.models import Caller, Role
 from stormwatch.normalizers import body_text, field_path, json_syntax_message
 from stormwatch.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 logger = Logger(child=True)
 
@@ -123,14 +125,23 @@ def json_response(status: HTTPStatus, body: Any) -> Response[str]:
     )
 
 
-def create_app() -> APIGatewayHttpResolver:
-    # A response that fails its own schema is our bug: 500, never a 4xx blaming the caller.
-    app = APIGatewayHttpResolver(
-        enable_validation=True, response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR
-    )
+def create_app(validation: bool = True) -> APIGatewayHttpResolver:
+    """The resolver, mapping domain errors to the contract's answers. `validation` checks requests against
+    the routes' pydantic models; a handler whose routes read their bodies themselves (the webhooks) goes
+    without, which keeps powertools' validation machinery (about 100 ms) off its cold start and its
+    per-request work off every delivery."""
+    if not validation:
+        app = APIGatewayHttpResolver()
+    else:
+        # A response that fails its own schema is our bug: 500, never a 4xx blaming the caller.
+        app = APIGatewayHttpResolver(
+            enable_validation=True, response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR
+        )
+        from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+        app.exception_handler(RequestValidationError)(_validation_error)
     for error_type, (status, code) in ERROR_STATUS.items():
         app.exception_handler(error_type)(_domain_error_handler(status, code))
-    app.exception_handler(RequestValidationError)(_validation_error)
     app.not_found(_route_not_found)
     app.exception_handler(Exception)(_unexpected_error)
     return app
@@ -148,7 +159,7 @@ def _domain_error_handler(status: HTTPStatus, code: str) -> Callable[[DomainErro
     return handle
 
 
-def _validation_error(error: RequestValidationError) -> Response[str]:
+def _validation_error(error: "RequestValidationError") -> Response[str]:
     problems = error.errors()
     if problems and problems[0].get("type") == "json_invalid" and isinstance(error.body, str):
         # The resolver keeps only the offset; the line and column are what an editor shows.

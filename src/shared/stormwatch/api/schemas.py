@@ -3,7 +3,7 @@
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from stormwatch.domain.escalation import EscalationPolicy, Level
@@ -13,6 +13,7 @@ from stormwatch.domain.models import (
     AlertState,
     Incident,
     Integration,
+    LazyModel,
     NewIncident,
     Role,
     Severity,
@@ -30,7 +31,7 @@ def _severity_alias(value: Any) -> Any:
 SeverityInput = Annotated[Severity, BeforeValidator(_severity_alias)]
 
 
-class Strict(BaseModel):
+class Strict(LazyModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -43,6 +43,9 @@ class CorrelationPolicy:
     # Without a default assignee: who the default schedule has on call at an instant (member, schedule
     # id), asked only when an incident opens.
     default_on_call: Callable[[datetime], tuple[str, str] | None] | None = None
+    # The policy a new incident opens with, when that depends on what is read only if one opens (the
+    # org's settings): asked by each incident the batch opens, instead of this policy.
+    opening: "Callable[[], CorrelationPolicy] | None" = None
 
 
 @dataclass
@@ -209,6 +212,8 @@ def _open(
     policy: CorrelationPolicy,
     previous_id: str | None = None,
 ) -> None:
+    if policy.opening is not None:
+        policy = policy.opening()
     created = created_event(alert, actor, now, previous_id, policy.escalation_policy_id)
     fold.events = [created]
     fold.joined = []

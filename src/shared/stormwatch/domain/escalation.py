@@ -14,12 +14,20 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from stormwatch.clock import iso
 from stormwatch.domain.events import Change, new_event, record
 from stormwatch.domain.members import DELIVERY_URL_RULE, HANDLE_PATTERN, is_delivery_url
-from stormwatch.domain.models import Incident, Notification, Severity, Status, TimelineEvent, UtcTime
+from stormwatch.domain.models import (
+    Incident,
+    LazyModel,
+    Notification,
+    Severity,
+    Status,
+    TimelineEvent,
+    UtcTime,
+)
 from stormwatch.domain.work import notify
 
 SYSTEM_ACTOR = "system:stormwatch"
@@ -36,7 +44,7 @@ class TargetType(StrEnum):
     SCHEDULE = "schedule"
 
 
-class Target(BaseModel):
+class Target(LazyModel):
     type: TargetType
     value: str = Field(min_length=1, max_length=2048)
     # A webhook target's signing secret; never shown after it is set.
@@ -60,12 +68,12 @@ class Target(BaseModel):
         return {"type": self.type.value, "value": self.value}
 
 
-class Level(BaseModel):
+class Level(LazyModel):
     delay_minutes: int = Field(ge=1, le=1440)
     targets: list[Target] = Field(min_length=1, max_length=10)
 
 
-class EscalationPolicy(BaseModel):
+class EscalationPolicy(LazyModel):
     id: str
     name: str = Field(min_length=1, max_length=200)
     levels: list[Level] = Field(min_length=1, max_length=10)
@@ -77,7 +85,7 @@ class EscalationPolicy(BaseModel):
     updated_at: UtcTime
 
 
-class OrgSettings(BaseModel):
+class OrgSettings(LazyModel):
     default_escalation_policy_id: str | None = None
     # "The default on-call": new incidents without an assignee, and a departing member's incidents, go
     # to whoever this schedule has on call.

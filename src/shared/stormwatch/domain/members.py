@@ -3,9 +3,9 @@
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from pydantic import AfterValidator, Field, WithJsonSchema
 
-from stormwatch.domain.models import Role, UtcTime
+from stormwatch.domain.models import LazyModel, Role, UtcTime
 
 HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,38}[a-z0-9])?$"
 # Every URL Stormwatch will call (member and policy targets, an alarm owner's Slack webhook) follows one
@@ -38,7 +38,7 @@ _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9](?:[A-Za-z0-9._-]{0,38}[A-Za-z0-
 MAX_MENTIONS = 20
 
 
-class Member(BaseModel):
+class Member(LazyModel):
     handle: str = Field(pattern=HANDLE_PATTERN)
     name: str
     role: Role = Role.RESPONDER

@@ -31,11 +31,11 @@ from itertools import pairwise
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from stormwatch.clock import iso
 from stormwatch.domain.members import HANDLE_PATTERN
-from stormwatch.domain.models import UtcTime
+from stormwatch.domain.models import LazyModel, UtcTime
 from stormwatch.ids import new_event_id
 
 # Every shift length is at most this long, so a look this far ahead sees a hand-off of every layer.
@@ -101,7 +101,7 @@ def _clock(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
-class Restriction(BaseModel):
+class Restriction(LazyModel):
     """A weekly window of local time in which a layer is on call."""
 
     days: list[Weekday] = Field(default_factory=lambda: list(Weekday), min_length=1, max_length=7)
@@ -127,7 +127,7 @@ def _minutes(text: str) -> int:
     return clock.hour * 60 + clock.minute
 
 
-class Layer(BaseModel):
+class Layer(LazyModel):
     name: str = Field(min_length=1, max_length=100)
     participants: list[Handle] = Field(min_length=1, max_length=50)
     shift_length: int = Field(ge=1)
@@ -165,7 +165,7 @@ class Layer(BaseModel):
         return timedelta(days=self.shift_length * (7 if self.shift_unit is ShiftUnit.WEEKS else 1))
 
 
-class Override(BaseModel):
+class Override(LazyModel):
     id: str
     member: Handle
     start: UtcTime
@@ -174,14 +174,14 @@ class Override(BaseModel):
     created_by: str
 
 
-class RemindedShift(BaseModel):
+class RemindedShift(LazyModel):
     """A shift whose member has been reminded of it."""
 
     member: Handle
     start: UtcTime
 
 
-class Schedule(BaseModel):
+class Schedule(LazyModel):
     id: str
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
@@ -434,7 +434,7 @@ def with_reminded(schedule: Schedule, reminders: list[ShiftReminder], now: datet
     return schedule.model_copy(update={"reminded": [*kept, *sent]})
 
 
-class ScheduleNotification(BaseModel):
+class ScheduleNotification(LazyModel):
     """Something to tell a member about a schedule (a shift about to start): written to the outbox with the
     schedule's change that causes it, delivered to the member's contact points. It belongs to no incident."""
 
@@ -447,7 +447,7 @@ class ScheduleNotification(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-class ReminderDelivery(BaseModel):
+class ReminderDelivery(LazyModel):
     """The outcome of a reminder on one of the member's contact points."""
 
     channel: str
@@ -458,7 +458,7 @@ class ReminderDelivery(BaseModel):
     delivered_at: UtcTime | None = None
 
 
-class SentReminder(BaseModel):
+class SentReminder(LazyModel):
     """A shift reminder as sent, for people to check: whom, when, which shift, and how each delivery went."""
 
     id: str

@@ -9,10 +9,18 @@ maps to medium (the label is free text in Prometheus rules, and rejecting the bo
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from stormwatch.domain.errors import InvalidInput
-from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Owner, Severity, SourceUrl
+from stormwatch.domain.models import (
+    AlertEvent,
+    AlertStatus,
+    Integration,
+    LazyModel,
+    Owner,
+    Severity,
+    SourceUrl,
+)
 from stormwatch.domain.severity import lookup_severity
 from stormwatch.ids import short_hash
 from stormwatch.normalizers import WebhookRequest, require_object, validated
@@ -22,7 +30,7 @@ from stormwatch.normalizers.limits import StringMap, check_evidence
 _PROMOTED_ANNOTATIONS = ("summary", "description", "runbook_url", "dashboard_url")
 
 
-class GroupAlert(BaseModel):
+class GroupAlert(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     status: Literal["firing", "resolved"]
@@ -34,7 +42,7 @@ class GroupAlert(BaseModel):
     fingerprint: str | None = Field(default=None, max_length=256)
 
 
-class GroupWebhook(BaseModel):
+class GroupWebhook(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     version: str

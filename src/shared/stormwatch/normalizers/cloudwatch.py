@@ -9,15 +9,15 @@ import json
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from stormwatch.domain.errors import InvalidInput
-from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, SourceUrl
+from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, LazyModel, SourceUrl
 from stormwatch.normalizers import WebhookRequest, require_object, validated
 from stormwatch.normalizers.limits import check_evidence
 
 
-class SnsEnvelope(BaseModel):
+class SnsEnvelope(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     Type: str
@@ -28,12 +28,12 @@ class SnsEnvelope(BaseModel):
     Subject: str | None = None
 
 
-class Dimension(BaseModel):
+class Dimension(LazyModel):
     name: str
     value: str
 
 
-class AlarmTrigger(BaseModel):
+class AlarmTrigger(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     MetricName: str | None = None
@@ -45,7 +45,7 @@ class AlarmTrigger(BaseModel):
     Dimensions: list[Dimension] = []
 
 
-class Alarm(BaseModel):
+class Alarm(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     AlarmName: str

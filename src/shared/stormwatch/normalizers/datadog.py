@@ -13,9 +13,9 @@ transition fires. Severity is the monitor priority (P1 to P5) when set, else the
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Severity, SourceUrl
+from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, LazyModel, Severity, SourceUrl
 from stormwatch.domain.severity import lookup_severity
 from stormwatch.normalizers import WebhookRequest, require_object, validated
 from stormwatch.normalizers.limits import check_evidence
@@ -29,7 +29,7 @@ _ALERT_TYPES = {
 _TRANSITION_PREFIX = re.compile(r"^\[[^\]]*\]\s*")
 
 
-class DatadogEvent(BaseModel):
+class DatadogEvent(LazyModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
     monitor_id: str = Field(min_length=1)

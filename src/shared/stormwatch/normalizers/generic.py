@@ -10,24 +10,32 @@ Severity is required while firing.
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from stormwatch.domain.errors import InvalidInput
 from stormwatch.domain.members import DeliveryUrl
-from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Owner, Severity, SourceUrl
+from stormwatch.domain.models import (
+    AlertEvent,
+    AlertStatus,
+    Integration,
+    LazyModel,
+    Owner,
+    Severity,
+    SourceUrl,
+)
 from stormwatch.domain.severity import parse_severity
 from stormwatch.normalizers import WebhookRequest, field_path, invalid_from
 from stormwatch.normalizers.limits import StringMap, check_evidence
 
 
-class GenericOwner(BaseModel):
+class GenericOwner(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     owner: str | None = Field(default=None, max_length=200)
     slack_webhook: DeliveryUrl | None = None
 
 
-class GenericAlarm(BaseModel):
+class GenericAlarm(LazyModel):
     # The format is Stormwatch's own: a field it does not know is a typo, refused rather than lost.
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 

@@ -9,10 +9,10 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from stormwatch.domain.errors import InvalidInput
-from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Severity, SourceUrl
+from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, LazyModel, Severity, SourceUrl
 from stormwatch.normalizers import WebhookRequest, require_object, validated
 from stormwatch.normalizers.limits import check_evidence, without_empty_keys
 
@@ -29,7 +29,7 @@ _STATUS = {
 }
 
 
-class Payload(BaseModel):
+class Payload(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     summary: str = Field(min_length=1, max_length=1024)
@@ -42,18 +42,18 @@ class Payload(BaseModel):
     custom_details: dict[str, Any] | str | None = None
 
 
-class Link(BaseModel):
+class Link(LazyModel):
     href: str
     text: str | None = None
 
 
-class Image(BaseModel):
+class Image(LazyModel):
     src: str
     href: str | None = None
     alt: str | None = None
 
 
-class Event(BaseModel):
+class Event(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     routing_key: str = Field(min_length=1)

@@ -10,16 +10,16 @@
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from stormwatch.domain.errors import InvalidInput
-from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Severity, SourceUrl
+from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, LazyModel, Severity, SourceUrl
 from stormwatch.normalizers import WebhookRequest, require_object, validated
 
 _LEVELS = {"fatal": Severity.CRITICAL, "error": Severity.HIGH, "warning": Severity.MEDIUM}
 
 
-class SentryEvent(BaseModel):
+class SentryEvent(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     issue_id: str
@@ -33,21 +33,21 @@ class SentryEvent(BaseModel):
     tags: list[Any] = []
 
 
-class EventAlertData(BaseModel):
+class EventAlertData(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     event: SentryEvent
     triggered_rule: str | None = None
 
 
-class EventAlert(BaseModel):
+class EventAlert(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     action: Literal["triggered"]
     data: EventAlertData
 
 
-class AlertRule(BaseModel):
+class AlertRule(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str
@@ -58,14 +58,14 @@ class AlertRule(BaseModel):
     aggregate: str | None = None
 
 
-class MetricAlertBody(BaseModel):
+class MetricAlertBody(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str
     alert_rule: AlertRule
 
 
-class MetricAlertData(BaseModel):
+class MetricAlertData(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     metric_alert: MetricAlertBody
@@ -74,13 +74,13 @@ class MetricAlertData(BaseModel):
     web_url: str | None = None
 
 
-class SentryProject(BaseModel):
+class SentryProject(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     slug: str | None = None
 
 
-class SentryIssue(BaseModel):
+class SentryIssue(LazyModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
     id: str = Field(min_length=1)
@@ -92,13 +92,13 @@ class SentryIssue(BaseModel):
     project: SentryProject | None = None
 
 
-class IssueData(BaseModel):
+class IssueData(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     issue: SentryIssue
 
 
-class IssueWebhook(BaseModel):
+class IssueWebhook(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     action: Literal["created", "resolved", "assigned", "ignored", "archived", "unresolved"]
@@ -109,7 +109,7 @@ class IssueWebhook(BaseModel):
 _ISSUE_STATUS = {"created": AlertStatus.FIRING, "resolved": AlertStatus.RESOLVED}
 
 
-class MetricAlert(BaseModel):
+class MetricAlert(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     action: Literal["critical", "warning", "resolved"]

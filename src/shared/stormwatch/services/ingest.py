@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 from stormwatch.clock import Clock
@@ -24,7 +25,7 @@ from stormwatch.domain.errors import InvalidInput, NotFound, Unauthenticated
 from stormwatch.domain.escalation import chosen_policy_id
 from stormwatch.domain.events import Change
 from stormwatch.domain.integrations import configured
-from stormwatch.domain.models import AlertEvent, AlertStatus, Incident, Integration, Notification
+from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, Notification
 from stormwatch.domain.timers import TimerKind, heartbeat_alert
 from stormwatch.domain.work import notify
 from stormwatch.ids import key_hash, short_hash
@@ -226,6 +227,10 @@ class IngestService:
             escalation_policy_id=integration.escalation_policy_id,
             default_schedule_id=integration.default_schedule_id,
         )
+        if policy.escalation_policy_id is None or policy.default_assignee is None:
+            # Read once per delivery, and only if an incident opens, whatever the keys and retries.
+            plain = policy
+            policy = replace(plain, opening=cache(lambda: self._opening(integration.org, plain)))
         results: list[AlertResult | None] = [None] * len(alerts)
         # Per key, alerts are taken fingerprint by fingerprint (each fingerprint keeps its own order, which is
         # all correlation depends on), so a chunk of 10 fingerprints holds every alert of those fingerprints.
@@ -253,22 +258,19 @@ class IngestService:
                     expires_at=int((now + delivery.lifetime).timestamp()),
                 )
             try:
-                actions, incident = self._correlate_batch(
+                actions, incident_id = self._correlate_batch(
                     integration.org, hashed_key, batch, now, policy, marker
                 )
             except DuplicateDelivery:
-                actions, incident = [Action.IGNORED] * len(batch), None
+                actions, incident_id = [Action.IGNORED] * len(batch), None
             for index, action in zip(chunk, actions, strict=True):
-                incident_id = incident.id if incident is not None else None
                 results[index] = AlertResult(incident_id, alerts[index].incident_key, action)
         return [result for result in results if result is not None]
 
     def _opening(self, org: str, policy: CorrelationPolicy) -> CorrelationPolicy:
-        """What a new incident takes from the org's settings as they are at this moment, read once and only
-        when one opens: the org's default policy, and the default on-call (the integration's schedule, else
-        the org's) when the integration names no assignee."""
-        if policy.escalation_policy_id is not None and policy.default_assignee is not None:
-            return policy
+        """What a new incident takes from the org's settings as they are at this moment: the org's default
+        policy, and the default on-call (the integration's schedule, else the org's) when the integration
+        names no assignee."""
         settings = self._policies.settings(org, "default_escalation_policy_id", "default_schedule_id")
         schedules = [policy.default_schedule_id, settings.default_schedule_id]
         return replace(
@@ -289,27 +291,24 @@ class IngestService:
         now: datetime,
         policy: CorrelationPolicy,
         marker: DeliveryMarker | None,
-    ) -> tuple[list[Action], Incident | None]:
+    ) -> tuple[list[Action], str | None]:
+        """The actions on a batch's alerts, and the id of the incident they end on (None if none)."""
         # What the one-write path can count: firing alerts of a delivery that truncated nothing.
         repeatable = all(alert.status is AlertStatus.FIRING and not alert.truncated_alerts for alert in batch)
 
-        def attempt() -> tuple[list[Action], Incident | None]:
+        def attempt() -> tuple[list[Action], str | None]:
             if repeatable:
                 repeat = self._incidents.record_repeats(org, hashed_key, batch, now, marker)
-                if repeat.counted:
-                    return [Action.UPDATED] * len(batch), repeat.incident
-                stored = repeat.incident
+                if repeat.counted_into is not None:
+                    return [Action.UPDATED] * len(batch), repeat.counted_into
+                stored = repeat.stored
             else:
                 stored = self._incidents.current(org, hashed_key)
             outcome = correlate(org, hashed_key, stored, batch, now, policy)
-            if any(change.before is None for change in outcome.changes):
-                opening = self._opening(org, policy)
-                if opening is not policy:
-                    outcome = correlate(org, hashed_key, stored, batch, now, opening)
             if outcome.changes:
                 changes = with_children_resolved(self._incidents, outcome.changes, now)
                 self._incidents.commit(changes, _assignment_notices(changes, now), marker=marker)
-            return outcome.actions, outcome.incident
+            return outcome.actions, outcome.incident.id if outcome.incident is not None else None
 
         return retrying(attempt, self._sleep, f"incident key {hashed_key}")
 

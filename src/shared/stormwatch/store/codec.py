@@ -1,8 +1,23 @@
-"""Plain Python values to DynamoDB attribute values and back (JSON-shaped data only: no sets, no binary)."""
+"""Plain Python values to DynamoDB attribute values and back (JSON-shaped data only: no sets, no binary), and
+models to items."""
 
+from collections.abc import Collection
 from typing import Any
 
+from pydantic import BaseModel
+
 Item = dict[str, Any]
+
+
+def model_item(model: BaseModel, always: Collection[str] = ()) -> Item:
+    """A model as an item: every field at its default is left out (reading fills it back in), so a field
+    costs no bytes, hence no write units, until it is set; a field added later costs nothing where it is
+    unused. `always` names fields stored even at their defaults."""
+    item: Item = model.model_dump(mode="json", exclude_defaults=True)
+    missing = set(always) - item.keys()
+    if missing:
+        item.update(model.model_dump(mode="json", include=missing))
+    return item
 
 
 def to_attr(value: Any) -> dict[str, Any]:

@@ -18,10 +18,11 @@ from stormwatch.domain.models import (
     AlertStatus,
     Incident,
     Notification,
+    Severity,
     TimelineEvent,
 )
 from stormwatch.ids import short_hash
-from stormwatch.store.codec import Item, decode_item, encode_item
+from stormwatch.store.codec import Item, decode_item, encode_item, model_item
 from stormwatch.store.expressions import Expression
 from stormwatch.store.keys import (
     ASSIGNEE_INDEX,
@@ -40,6 +41,9 @@ Read = TypeVar("Read")
 # What reading a stored item can fail with when the item is not what this code writes (botocore cannot
 # parse the response holding it, or the model refuses it). A list leaves such an item out, logged.
 UNREADABLE = (ResponseParserError, AttributeError, TypeError, KeyError, ValueError)
+# What botocore raises when it cannot parse a response holding such an item: its own parse error, or, for
+# an attribute value of the wrong shape (a map with an empty name), the AttributeError its parser meets.
+UNPARSABLE_RESPONSE = (ResponseParserError, AttributeError)
 
 _STORAGE_ONLY = (
     "pk",
@@ -47,16 +51,25 @@ _STORAGE_ONLY = (
     "gsi1pk",
     "gsi1sk",
     "gsi2pk",
-    "gsi2sk",
     "gsi3pk",
+    "gsi4sk",
+    # Copies of shared index keys, in items written before the indexes shared them.
+    "gsi2sk",
     "gsi3sk",
     "gsi4pk",
-    "gsi4sk",
     "search_text",
     "severity_rank",
     "entity",
     "expires_at",
+    "changed",
 )
+# Set by every write of a snapshot except the repeat's one-write path, which removes it: the stream
+# consumers' event filters (template.yaml) match it, so a repeat firing (counters only, no timeline event)
+# invokes no consumer.
+CHANGED = "changed"
+# Stored even at their defaults (a snapshot leaves out every other field at its default): what update
+# expressions address by path or by arithmetic, and what conditions and index filters compare.
+_ALWAYS_STORED = ("alert_count", "alerts", "evidence", "status", "version")
 # Attributes changed with arithmetic or per map entry, so concurrent writers never overwrite each other.
 _COUNTERS = ("alert_count",)
 
@@ -86,11 +99,11 @@ class DuplicateDelivery(Exception):
 
 @dataclass
 class RepeatAttempt:
-    """`counted`: the repeats were applied and `incident` is the result. Otherwise `incident` is what the
-    key holds (None if nothing), for correlation to decide."""
+    """`counted_into`: the id of the incident the repeats were counted into. Otherwise (None) `stored` is
+    what the key holds (None if nothing), for correlation to decide."""
 
-    counted: bool
-    incident: Incident | None
+    counted_into: str | None
+    stored: Incident | None = None
 
 
 @dataclass
@@ -100,10 +113,18 @@ class IncidentDetail:
     timeline: list[TimelineEvent]
 
 
+# How many keys' incident ids a container remembers for its repeats (about 100 bytes each).
+KNOWN_IDS = 10_000
+
+
 class IncidentStore:
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
+        # (org, key hash) → the id of the incident the key's head held when this container last counted a
+        # repeat into it. Only a hint: a repeat's write is conditioned on it, so a stale one fails and the
+        # stored snapshot decides.
+        self._known_ids: dict[tuple[str, str], str] = {}
 
     # --- ingestion -----------------------------------------------------------------------------------
 
@@ -119,6 +140,10 @@ class IncidentStore:
 
         Its condition is `is_plain_repeat` for every alert (of a delivery that truncated nothing). When it
         does not hold, the failed condition returns the snapshot that was there, at no extra request.
+
+        The answer needs the incident's id. When this container knows it, the write is conditioned on it
+        and returns nothing (parsing a returned snapshot was a third of a repeat's CPU time); otherwise the
+        write returns the snapshot, whose id is then remembered.
         """
         expr = Expression()
         now_value = expr.value(iso(now))
@@ -135,11 +160,15 @@ class IncidentStore:
         status = expr.name("status")
         active = ", ".join(expr.value(status.value) for status in ACTIVE_STATUSES)
         rank = max(alert.severity.rank for alert in alerts)
+        # No severity rise: the incident's severity is already at least the batch's worst.
+        at_least = ", ".join(expr.value(severity.value) for severity in Severity if severity.rank >= rank)
+        truncated, flapping = expr.name("truncated_alerts"), expr.name("flapping")
         conditions = [
             f"{status} IN ({active})",
-            f"{expr.name('severity_rank')} >= {expr.value(rank)}",
-            f"{expr.name('truncated_alerts')} = {expr.value(0)}",
-            f"{expr.name('flapping')} = {expr.value(False)}",
+            f"{expr.name('severity')} IN ({at_least})",
+            # Left out of the snapshot at their defaults (0, false).
+            f"(attribute_not_exists({truncated}) OR {truncated} = {expr.value(0)})",
+            f"(attribute_not_exists({flapping}) OR {flapping} = {expr.value(False)})",
         ]
         firing = expr.value(AlertStatus.FIRING.value)
         for fingerprint_key, repeats in counts.items():
@@ -152,28 +181,50 @@ class IncidentStore:
             conditions.append(f"{expr.name(path + '.status')} = {firing}")
         for evidence_key, value in evidence.items():
             sets.append(f"{expr.name('evidence')}.{expr.segment(evidence_key)} = {expr.value(value)}")
+        known_id = self._known_ids.get((org, key_hash))
+        if known_id is not None:
+            conditions.append(f"{expr.name('id')} = {expr.value(known_id)}")
         update = {
             "TableName": self._table,
             "Key": encode_item(IncidentKeys.current(org, key_hash)),
-            "UpdateExpression": "SET " + ", ".join(sets),
+            "UpdateExpression": "SET " + ", ".join(sets) + f" REMOVE {expr.name(CHANGED)}",
             "ConditionExpression": " AND ".join(conditions),
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             **expr.request(),
         }
         try:
             with translated_errors():
-                if marker is None:
+                if marker is not None:
+                    self._client.transact_write_items(
+                        TransactItems=[{"Update": update}, self._marker_put(marker)]
+                    )
+                elif known_id is not None:
+                    self._client.update_item(**update)
+                else:
                     response = self._client.update_item(**update, ReturnValues="ALL_NEW")
-                    return RepeatAttempt(True, self._incident(decode_item(response["Attributes"])))
-                self._client.transact_write_items(
-                    TransactItems=[{"Update": update}, self._marker_put(marker)]
-                )
+                    known_id = str(response["Attributes"]["id"]["S"])
         except ConditionFailed as failed:
+            self._known_ids.pop((org, key_hash), None)
             if failed.index == 1:
                 raise DuplicateDelivery(marker.key if marker else "") from failed
-            return RepeatAttempt(False, self._incident(decode_item(failed.item)) if failed.item else None)
-        # A transaction returns no item: the counted snapshot is read back (marked deliveries are rare).
-        return RepeatAttempt(True, self.current(org, key_hash))
+            return RepeatAttempt(None, self._incident(decode_item(failed.item)) if failed.item else None)
+        if known_id is None:
+            # A transaction returns no item: the id is read back (marked deliveries are rare).
+            known_id = self._current_id(org, key_hash)
+        if len(self._known_ids) >= KNOWN_IDS:
+            self._known_ids.clear()
+        self._known_ids[(org, key_hash)] = known_id
+        return RepeatAttempt(known_id)
+
+    def _current_id(self, org: str, key_hash: str) -> str:
+        with translated_errors():
+            response = self._client.get_item(
+                TableName=self._table,
+                Key=encode_item(IncidentKeys.current(org, key_hash)),
+                ConsistentRead=True,
+                ProjectionExpression="id",
+            )
+        return str(response["Item"]["id"]["S"])
 
     def current(self, org: str, key_hash: str) -> Incident | None:
         with translated_errors():
@@ -381,7 +432,7 @@ class IncidentStore:
         sets: list[str] = []
         removes: list[str] = []
         for attribute, value in after.items():
-            if attribute in ("pk", "sk"):
+            if attribute in ("pk", "sk", CHANGED):
                 continue
             previous = before.get(attribute)
             if attribute in _COUNTERS:
@@ -399,6 +450,7 @@ class IncidentStore:
         removes.extend(expr.name(attribute) for attribute in before if attribute not in after)
         if not sets and not removes:
             return None
+        sets.append(f"{expr.name(CHANGED)} = {expr.value(True)}")
         clauses = []
         if sets:
             clauses.append("SET " + ", ".join(sets))
@@ -536,7 +588,7 @@ class IncidentStore:
             try:
                 with translated_errors():
                     response = self._client.batch_get_item(RequestItems=pending)
-            except UNREADABLE:
+            except UNPARSABLE_RESPONSE:
                 # One item botocore cannot parse fails the whole response: read these one at a time, so
                 # only that item is left out.
                 found.update(_by_key(_readable(pending[self._table]["Keys"], self._get_item)))
@@ -571,11 +623,11 @@ class IncidentStore:
 
     @staticmethod
     def _item(incident: Incident) -> Item:
-        item = incident.model_dump(mode="json", exclude_none=True)
+        item = model_item(incident, _ALWAYS_STORED)
         item.update(IncidentKeys.of(incident))
         item.update(IncidentKeys.index_attributes(incident))
-        item["severity_rank"] = incident.severity.rank
         item["search_text"] = search_text(incident)
+        item[CHANGED] = True
         item["entity"] = "incident"
         return item
 
@@ -666,7 +718,8 @@ def _readable(raws: Sequence[Raw], read: Callable[[Raw], Read]) -> list[Read]:
 
 
 def _by_key(incidents: list[Incident]) -> dict[tuple[str, str], Incident]:
-    return {(IncidentKeys.of(i)["pk"], IncidentKeys.of(i)["sk"]): i for i in incidents}
+    keys = ((IncidentKeys.of(incident), incident) for incident in incidents)
+    return {(key["pk"], key["sk"]): incident for key, incident in keys}
 
 
 def _key_of(raw: Any) -> str:

@@ -26,11 +26,16 @@ Layout (one table, `pk`/`sk`):
   day; `OPEN`: the shard's active incidents. Kept by the stream consumer (see `store/metrics.py`).
 
 GSIs, all projecting the attributes the list filters on (status, severity, service, environment, assignee,
-created_at, search_text), none of which a repeat changes, so a repeat writes no index entry:
-- gsi1: an org's incidents by creation time;
-- gsi2: the same per status;
-- gsi3, sparse: per assignee, by creation time;
-- gsi4: per status, by last activity (the org-wide order by activity merges the statuses).
+created_at, search_text), none of which a repeat changes, so a repeat writes no index entry. Indexes whose
+keys hold the same value share the attribute, so a snapshot stores it once: `gsi1sk` (creation order) sorts
+gsi1, gsi2 and gsi3, and `gsi2pk` (the status partition) partitions gsi2 and gsi4:
+- gsi1 (`gsi1pk`, `gsi1sk`): an org's incidents by creation time;
+- gsi2 (`gsi2pk`, `gsi1sk`): the same per status;
+- gsi3 (`gsi3pk`, `gsi1sk`), sparse: per assignee, by creation time;
+- gsi4 (`gsi2pk`, `gsi4sk`): per status, by last activity (the org-wide order by activity merges the
+  statuses).
+Items written before the indexes shared attributes also hold `gsi2sk`, `gsi3sk` and `gsi4pk` (copies of the
+shared ones): they are listed as before, and the copies are dropped when the snapshot is next put whole.
 gsi5, sparse, holds only timers: `TIMERS#{shard}` / `{due}#{owner id}#{kind}`, so a sweep reads what is due in
 each shard and nothing else.
 """
@@ -50,6 +55,9 @@ STATUS_INDEX = "gsi2"
 ASSIGNEE_INDEX = "gsi3"
 ACTIVITY_INDEX = "gsi4"
 TIMER_INDEX = "gsi5"
+# The index key attributes that several indexes share (see above).
+CREATION_ORDER = "gsi1sk"
+STATUS_PARTITION = "gsi2pk"
 # Timers spread over this many index partitions: a sweep reads each, so reads are the due count plus this.
 TIMER_SHARDS = 8
 
@@ -106,15 +114,12 @@ class IncidentKeys:
         status_partition = IncidentKeys.status_partition(incident.org, incident.status)
         attributes = {
             "gsi1pk": IncidentKeys.list_partition(incident.org),
-            "gsi1sk": created,
-            "gsi2pk": status_partition,
-            "gsi2sk": created,
-            "gsi4pk": status_partition,
+            CREATION_ORDER: created,
+            STATUS_PARTITION: status_partition,
             "gsi4sk": f"{iso(incident.last_activity_at)}#{incident.id}",
         }
         if incident.assignee is not None:
             attributes["gsi3pk"] = IncidentKeys.assignee_partition(incident.org, incident.assignee)
-            attributes["gsi3sk"] = created
         return attributes
 
     @staticmethod

@@ -21,7 +21,15 @@ from stormwatch.domain.listing import IncidentFilter, Sort
 from stormwatch.domain.models import Status
 from stormwatch.store.codec import decode_item, encode_item
 from stormwatch.store.expressions import Expression
-from stormwatch.store.keys import ACTIVITY_INDEX, ASSIGNEE_INDEX, INCIDENT_INDEX, STATUS_INDEX, IncidentKeys
+from stormwatch.store.keys import (
+    ACTIVITY_INDEX,
+    ASSIGNEE_INDEX,
+    CREATION_ORDER,
+    INCIDENT_INDEX,
+    STATUS_INDEX,
+    STATUS_PARTITION,
+    IncidentKeys,
+)
 from stormwatch.store.table import translated_errors
 
 # A filtered page reads index entries this many at a time...
@@ -57,18 +65,20 @@ def _partitions(org: str, wanted: IncidentFilter) -> list[_Partition]:
     statuses = sorted(wanted.statuses) or (list(Status) if wanted.sort is Sort.ACTIVITY else [])
     if wanted.sort is Sort.ACTIVITY:
         return [
-            _Partition(ACTIVITY_INDEX, "gsi4pk", IncidentKeys.status_partition(org, status), "gsi4sk")
+            _Partition(ACTIVITY_INDEX, STATUS_PARTITION, IncidentKeys.status_partition(org, status), "gsi4sk")
             for status in statuses
         ]
     if wanted.assignee is not None:
         partition = IncidentKeys.assignee_partition(org, wanted.assignee)
-        return [_Partition(ASSIGNEE_INDEX, "gsi3pk", partition, "gsi3sk")]
+        return [_Partition(ASSIGNEE_INDEX, "gsi3pk", partition, CREATION_ORDER)]
     if statuses:
         return [
-            _Partition(STATUS_INDEX, "gsi2pk", IncidentKeys.status_partition(org, status), "gsi2sk")
+            _Partition(
+                STATUS_INDEX, STATUS_PARTITION, IncidentKeys.status_partition(org, status), CREATION_ORDER
+            )
             for status in statuses
         ]
-    return [_Partition(INCIDENT_INDEX, "gsi1pk", IncidentKeys.list_partition(org), "gsi1sk")]
+    return [_Partition(INCIDENT_INDEX, "gsi1pk", IncidentKeys.list_partition(org), CREATION_ORDER)]
 
 
 def _filter(wanted: IncidentFilter, partitions: list[_Partition], expr: Expression) -> str | None:

@@ -38,7 +38,7 @@ from stormwatch.domain.postmortems import (
 )
 from stormwatch.settings import Settings
 from stormwatch.store.documents import Document, bind, translated
-from stormwatch.store.keys import INCIDENT_ID, IncidentKeys
+from stormwatch.store.keys import CREATION_ORDER, INCIDENT_ID, IncidentKeys
 from stormwatch.store.table import ConditionFailed
 
 _PROJECTED = ["status", "severity", "service", "environment", "assignee", "created_at", "search_text"]
@@ -66,7 +66,7 @@ class ByStatus(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
         projection = IncludeProjection(_PROJECTED)
 
     gsi2pk = UnicodeAttribute(hash_key=True)
-    gsi2sk = UnicodeAttribute(range_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 class ByAssignee(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
@@ -77,7 +77,7 @@ class ByAssignee(GlobalSecondaryIndex[Any]):  # type: ignore[no-untyped-call]
         projection = IncludeProjection(_PROJECTED)
 
     gsi3pk = UnicodeAttribute(hash_key=True)
-    gsi3sk = UnicodeAttribute(range_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
 
 
 class PostmortemRecord(Document):
@@ -120,9 +120,7 @@ class ActionItemRecord(Document):
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
     gsi2pk = UnicodeAttribute()
-    gsi2sk = UnicodeAttribute()
     gsi3pk = UnicodeAttribute(null=True)
-    gsi3sk = UnicodeAttribute(null=True)
     by_due = ByCreation()
     by_status = ByStatus()
     by_assignee = ByAssignee()
@@ -219,12 +217,10 @@ def action_item_record(org: str, incident_id: str, item: ActionItem) -> ActionIt
         gsi1pk=PostmortemKeys.items_partition(org),
         gsi1sk=order,
         gsi2pk=PostmortemKeys.items_status_partition(org, item.status),
-        gsi2sk=order,
         **{name: value for name, value in view.items() if value is not None},
     )
     if item.assignee is not None:
         record.gsi3pk = PostmortemKeys.items_assignee_partition(org, item.assignee)
-        record.gsi3sk = order
     return record
 
 
@@ -363,8 +359,8 @@ class PostmortemStore:
             partition, name = PostmortemKeys.items_status_partition(org, status), "gsi2"
         else:
             index, partition, name = ActionItemRecord.by_due, PostmortemKeys.items_partition(org), "gsi1"
-        sort_attribute = getattr(ActionItemRecord, f"{name}sk")
-        range_condition = sort_attribute < overdue_on.isoformat() if overdue_on is not None else None
+        # Every index sorts them by gsi1sk (the indexes share it).
+        range_condition = ActionItemRecord.gsi1sk < overdue_on.isoformat() if overdue_on is not None else None
         filters = ActionItemRecord.status == status.value if status is not None and name == "gsi3" else None
         keys, next_position = _index_page(
             index,
@@ -437,14 +433,14 @@ def _index_page(
         index_sort_key, pk, sk = position.split("\n")
         start = {
             f"{name}pk": {"S": partition},
-            f"{name}sk": {"S": index_sort_key},
+            CREATION_ORDER: {"S": index_sort_key},
             "pk": {"S": pk},
             "sk": {"S": sk},
         }
     keys: list[tuple[str, str]] = []
 
     def position_of(key: dict[str, Any]) -> str:
-        return f"{key[f'{name}sk']['S']}\n{key['pk']['S']}\n{key['sk']['S']}"
+        return f"{key[CREATION_ORDER]['S']}\n{key['pk']['S']}\n{key['sk']['S']}"
 
     with translated():
         pages = index.query(partition, last_evaluated_key=start, page_size=max(limit, 25), **query).page_iter
