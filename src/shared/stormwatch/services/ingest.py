@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from stormwatch.clock import Clock
+from stormwatch.domain.context import with_integration_context
 from stormwatch.domain.correlation import Action, CorrelationPolicy, correlate
 from stormwatch.domain.errors import InvalidInput, NotFound, Unauthenticated
 from stormwatch.domain.events import Change
@@ -225,6 +226,7 @@ class IngestService:
             escalation_policy_id=integration.escalation_policy_id,
             default_schedule_id=integration.default_schedule_id,
         )
+        alerts = [with_integration_context(integration, alert) for alert in alerts]
         results: list[AlertResult | None] = [None] * len(alerts)
         # Per key, alerts are taken fingerprint by fingerprint (each fingerprint keeps its own order, which is
         # all correlation depends on), so a chunk of 10 fingerprints holds every alert of those fingerprints.
