@@ -305,3 +305,62 @@ def test_related_lists_shared_keys_and_the_services_recent_incidents_newest_firs
         (elsewhere["id"], [{"reason": "correlation_key", "value": "deploy-9"}]),
         (earlier["id"], [{"reason": "service", "value": "checkout"}]),
     ]
+
+
+def test_dedupe_open_for_service_reuses_the_services_open_incident(stack):
+    body = {
+        "title": "Payments failing",
+        "severity": "critical",
+        "service": "payments",
+        "dedupe": "open_for_service",
+    }
+    created = stack.call("POST", "/v1/incidents", body)
+    assert created.status == 201, created.body
+    assert created.body["reused"] is False
+    again = stack.call("POST", "/v1/incidents", {**body, "title": "Payments still failing"})
+    assert again.status == 200, again.body
+    assert (again.body["id"], again.body["reused"], again.body["title"]) == (
+        created.body["id"],
+        True,
+        "Payments failing",
+    )
+    # Another service, or another org, is another incident.
+    assert stack.call("POST", "/v1/incidents", {**body, "service": "search"}).status == 201
+    assert stack.call("POST", "/v1/incidents", body, org="globex").status == 201
+    # Once it is resolved, the next one opens anew.
+    stack.call("POST", f"/v1/incidents/{created.body['id']}/status", {"status": "resolved", "note": "ok"})
+    reopened = stack.call("POST", "/v1/incidents", body)
+    assert reopened.status == 201
+    assert reopened.body["id"] != created.body["id"]
+
+
+def test_dedupe_reuses_an_incident_an_alarm_opened_for_the_service(stack):
+    alarm = {"incident_key": "payments::5xx", "severity": "high", "service": "payments"}
+    incident_id = stack.hook("generic_firing", body=alarm).body["results"][0]["incident_id"]
+    body = {"title": "Payments", "severity": "high", "service": "payments", "dedupe": "open_for_service"}
+    answer = stack.call("POST", "/v1/incidents", body)
+    assert (answer.status, answer.body["id"]) == (200, incident_id)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"title": "t", "severity": "low", "dedupe": "open_for_service"}, "body.service"),
+        (
+            {
+                "title": "t",
+                "severity": "low",
+                "service": "s",
+                "incident_key": "k",
+                "dedupe": "open_for_service",
+            },
+            "body.incident_key",
+        ),
+        ({"title": "t", "severity": "low", "service": "s", "dedupe": "always"}, "body.dedupe"),
+    ],
+)
+def test_dedupe_without_a_service_or_with_a_key_of_its_own_is_400(stack, body, field):
+    answer = stack.call("POST", "/v1/incidents", body)
+    assert answer.status == 400
+    assert answer.body["error"]["message"].startswith(f"{field}:"), answer.body
+    assert stack.incidents() == []

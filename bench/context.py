@@ -1,0 +1,177 @@
+"""Signals and context: requests and capacity of each command, and the reads of `correlation_key` / `trace_id`
+lookups and of related incidents as an org grows (capacity from item sizes: see capacity.py).
+
+.venv/bin/python bench/context.py
+
+Orgs of 1,000 and 10,000 incidents over 90 days (bench/queries.py's histories), each incident carrying a
+correlation key shared with 9 others (`release-{n // 10}`), a trace id of its own and one of 8 services,
+written directly with BatchWriteItem as the store's own items plus the context index items its commit
+would write. The goal: reads that do not grow with the org.
+"""
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import _environment
+from capacity import CapacityMeter, Tally
+from queries import NOW, FixedClock, histories, note, table_print
+from stormwatch import wiring
+from stormwatch.domain.context import ActionKind, ContextFilter, Signal, SignalType, TicketSystem
+from stormwatch.domain.listing import IncidentFilter
+from stormwatch.domain.models import Caller, Incident, NewIncident, Role, Severity
+from stormwatch.settings import get_settings
+from stormwatch.store.codec import encode_item
+from stormwatch.store.context_index import context_index_writes
+from stormwatch.store.incidents import IncidentStore
+
+SIZES = (1_000, 10_000)
+SHARED_BY = 10
+
+
+def with_context(incident: Incident, number: int) -> Incident:
+    return incident.model_copy(
+        update={"correlation_keys": [f"release-{number // SHARED_BY}"], "trace_ids": [f"trace-{number:06d}"]}
+    )
+
+
+def build_org(raw: Any, table: str, org: str, count: int, seed: int) -> list[Incident]:
+    finals = [with_context(changes[-1].after, n) for n, changes in enumerate(histories(org, count, seed))]
+    puts: list[dict[str, Any]] = []
+    for incident in finals:
+        puts.append({"PutRequest": {"Item": encode_item(IncidentStore._item(incident))}})
+        for write in context_index_writes(table, None, incident):
+            puts.append({"PutRequest": {"Item": write["Put"]["Item"]}})
+    for start in range(0, len(puts), 25):
+        pending: dict[str, Any] = {table: puts[start : start + 25]}
+        while pending:
+            pending = raw.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+    return finals
+
+
+def row(what: str, tally: Tally, returned: str = "") -> list[str]:
+    calls = ", ".join(f"{count} {name}" for name, count in sorted(tally.requests.items()))
+    return [
+        what,
+        calls,
+        str(tally.items_read),
+        f"{tally.read_units:g}",
+        f"{tally.write_units:g} (+{tally.index_write_units:g})",
+        returned,
+    ]
+
+
+def command_rows(meter: CapacityMeter, org: str, target: Incident) -> list[list[str]]:
+    caller = Caller(org=org, user="rita", roles=frozenset({Role.LEAD}))
+    commands = wiring.context_commands()
+    rows = []
+    measured = [
+        (
+            "signal with a new correlation key and trace id",
+            lambda: commands.signal(
+                caller,
+                target.id,
+                Signal(SignalType.TRACE, "slow span", correlation_key="k-new", trace_id="t-new"),
+            ),
+        ),
+        (
+            "signal repeating a key it has",
+            lambda: commands.signal(
+                caller, target.id, Signal(SignalType.LOG, "again", correlation_key="k-new")
+            ),
+        ),
+        (
+            "SLO violation",
+            lambda: commands.slo_violation(
+                caller, target.id, "availability", NOW - timedelta(hours=1), NOW, 0.3, 0.999, None
+            ),
+        ),
+        ("tags: add two", lambda: commands.tags(caller, target.id, ["db", "customer-facing"], [], None)),
+        ("tags: remove one", lambda: commands.tags(caller, target.id, [], ["db"], None)),
+        (
+            "ticket",
+            lambda: commands.ticket(
+                caller, target.id, TicketSystem.JIRA, "OPS-1", "https://jira.example/OPS-1"
+            ),
+        ),
+        (
+            "action taken",
+            lambda: commands.action(caller, target.id, ActionKind.ROLLBACK, "rolled back", None),
+        ),
+    ]
+    dedupe = NewIncident(title="t", severity=Severity.HIGH, service="brand-new", dedupe="open_for_service")
+    measured += [
+        ("open_for_service, no open incident: opens one", lambda: commands.open_for_service(caller, dedupe)),
+        ("open_for_service, reused", lambda: commands.open_for_service(caller, dedupe)),
+    ]
+    for what, command in measured:
+        meter.reset()
+        command()
+        rows.append(row(what, meter.reset()))
+    return rows
+
+
+def read_rows(meter: CapacityMeter, org: str, size: int, finals: list[Incident]) -> list[list[str]]:
+    caller = Caller(org=org, user="vic", roles=frozenset({Role.VIEWER}))
+    queries = wiring.incident_queries()
+    newest = max(finals, key=lambda incident: incident.created_at)
+    key = newest.correlation_keys[0]
+    rows = []
+    for what, context, wanted in (
+        (
+            f"`correlation_key` (a key of {SHARED_BY} incidents)",
+            ContextFilter(correlation_key=key),
+            IncidentFilter(),
+        ),
+        ("`trace_id` (one incident)", ContextFilter(trace_id=newest.trace_ids[0]), IncidentFilter()),
+        (
+            "`correlation_key` that nothing carries",
+            ContextFilter(correlation_key="nothing"),
+            IncidentFilter(),
+        ),
+        (
+            "`correlation_key` + `severity=critical`",
+            ContextFilter(correlation_key=key),
+            IncidentFilter(severities=frozenset({Severity.CRITICAL})),
+        ),
+    ):
+        meter.reset()
+        found, _ = queries.list_incidents(caller, wanted, 50, None, context)
+        rows.append([f"{size:,}", *row(what, meter.reset(), str(len(found)))])
+    for limit in (20, 50):
+        meter.reset()
+        related = wiring.context_queries().related(caller, newest.id, limit)
+        rows.append([f"{size:,}", *row(f"`related`, limit {limit}", meter.reset(), str(len(related)))])
+    return rows
+
+
+def main() -> None:
+    started = time.monotonic()
+    wiring.clock = FixedClock()
+    print(__doc__.strip().splitlines()[0])
+    print("Run: .venv/bin/python bench/context.py")
+    reads: list[list[str]] = []
+    commands: list[list[str]] = []
+    with _environment.moto_table() as (client, raw):
+        table = get_settings().table_name
+        orgs = {}
+        for seed, size in enumerate(SIZES):
+            began = time.monotonic()
+            orgs[size] = build_org(raw, table, f"org{size}", size, seed=200 + seed)
+            note(f"org{size}: {size} incidents built in {time.monotonic() - began:.0f} s")
+        meter = CapacityMeter(client, raw, table)
+        for size in SIZES:
+            reads.extend(read_rows(meter, f"org{size}", size, orgs[size]))
+        active = next(incident for incident in orgs[SIZES[0]] if incident.status.is_active)
+        commands = command_rows(meter, f"org{SIZES[0]}", active)
+    print("\n## Each command (on an active incident; the meter prices writes by the items' sizes)")
+    header = ["command", "requests", "items read", "RCU", "WCU (+ index WCU)", ""]
+    table_print(header, commands)
+    print("\n## Reads as the org grows (a page of 50)")
+    header = ["org", "read", "requests", "items read", "RCU", "WCU", "returned"]
+    table_print(header, reads)
+    print(f"\nTotal runtime: {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
