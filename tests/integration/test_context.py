@@ -207,6 +207,7 @@ def test_a_window_that_ends_before_it_starts_is_400_naming_the_field(stack):
         ("actions", {"kind": "prayer", "label": "x"}, "body.kind"),
         ("actions", {"kind": "note"}, "body.label"),
         ("slo-violations", {"slo_id": "s"}, "body.window_start"),
+        ("signals", {"type": "log", "summary": "x", "data": {"a": {"": 1}}}, "body.data.a"),
     ],
 )
 def test_bad_bodies_are_400_naming_the_field_and_change_nothing(stack, path, body, field):

@@ -16,6 +16,7 @@ from stormwatch.domain.context import (
     TicketSystem,
 )
 from stormwatch.domain.models import Incident
+from stormwatch.normalizers.limits import check_evidence
 
 # A correlation key or trace id: any text a tool puts in a label (hashed in keys, kept as given).
 ContextKey = Annotated[str, Field(min_length=1, max_length=512)]
@@ -28,7 +29,7 @@ def _lower(value: Any) -> Any:
 
 # Tags compare case-insensitively: `Payments` and `payments` are one tag.
 Tag = Annotated[str, BeforeValidator(_lower), Field(pattern=r"^[a-z0-9][a-z0-9_.:/=-]{0,63}$")]
-# Free-form JSON a tool attaches (kept on the timeline event, never in a key).
+# Free-form JSON a tool attaches (kept on the timeline event, never in a key; checked as evidence is).
 Data = Annotated[dict[str, Any], Field(max_length=50)]
 
 
@@ -43,6 +44,8 @@ class SignalBody(Strict):
     data: Data | None = None
 
     def to_signal(self) -> Signal:
+        if self.data is not None:
+            check_evidence(self.data, "body.data")
         return Signal(**self.model_dump())
 
 
@@ -53,6 +56,10 @@ class SloViolationBody(Strict):
     error_budget_consumed: float = Field(ge=0, description="the share of the error budget used, 0.25 = 25%")
     threshold_breached: float = Field(description="the SLO target or burn-rate threshold that was crossed")
     details: Data | None = None
+
+    def checked_details(self) -> dict[str, Any] | None:
+        """The details, if DynamoDB can store them (no empty key, not too deep or large)."""
+        return check_evidence(self.details, "body.details") if self.details is not None else None
 
 
 class TagsBody(Strict):

@@ -36,6 +36,8 @@ from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.members import MemberStore
 from stormwatch.store.policies import PolicyStore
 
+# As the body's `slo_id` allows.
+MAX_SLO_ID = 200
 Recorded = Callable[[Incident, datetime], tuple[Change, list[dict[str, Any]]]]
 
 
@@ -184,6 +186,8 @@ class ContextQueries:
         self, caller: Caller, slo_id: str, limit: int, cursor: str | None
     ) -> tuple[list[SloViolation], str | None]:
         require(caller, Role.VIEWER)
+        if len(slo_id) > MAX_SLO_ID:
+            raise InvalidInput(f"slo_id: at most {MAX_SLO_ID} characters", details=[{"field": "slo_id"}])
         scope = f"slo-violations\n{caller.org}\n{slo_id}"
         position = self._cursors.open(scope, cursor) if cursor is not None else None
         found, next_position = self._context.violations(caller.org, slo_id, limit, position)

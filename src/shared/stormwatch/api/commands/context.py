@@ -54,7 +54,7 @@ def add_slo_violation(incident_id: str, body: Annotated[SloViolationBody, Body()
                     body.window_end,
                     body.error_budget_consumed,
                     body.threshold_breached,
-                    body.details,
+                    body.checked_details(),
                 )
             ),
         ),
