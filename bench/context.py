@@ -130,7 +130,8 @@ def command_rows(meter: CapacityMeter, org: str, target: Incident) -> list[list[
 def read_rows(meter: CapacityMeter, org: str, size: int, finals: list[Incident]) -> list[list[str]]:
     caller = Caller(org=org, user="vic", roles=frozenset({Role.VIEWER}))
     queries = wiring.incident_queries()
-    newest = max(finals, key=lambda incident: incident.created_at)
+    # The newest incident with a service: related reads its key's partition and its service's.
+    newest = max((i for i in finals if i.service is not None), key=lambda incident: incident.created_at)
     key = newest.correlation_keys[0]
     rows = []
     for what, context, wanted in (
