@@ -208,6 +208,17 @@ def test_a_window_that_ends_before_it_starts_is_400_naming_the_field(stack):
         ("actions", {"kind": "note"}, "body.label"),
         ("slo-violations", {"slo_id": "s"}, "body.window_start"),
         ("signals", {"type": "log", "summary": "x", "data": {"a": {"": 1}}}, "body.data.a"),
+        (
+            "slo-violations",
+            {
+                "slo_id": "s",
+                "window_start": "2026-11-22T08:00:00Z",
+                "window_end": "2026-11-22T09:00:00Z",
+                "error_budget_consumed": 1e300,
+                "threshold_breached": 0.99,
+            },
+            "body.error_budget_consumed",
+        ),
     ],
 )
 def test_bad_bodies_are_400_naming_the_field_and_change_nothing(stack, path, body, field):

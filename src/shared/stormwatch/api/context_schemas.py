@@ -53,8 +53,15 @@ class SloViolationBody(Strict):
     slo_id: str = Field(min_length=1, max_length=200)
     window_start: AwareDatetime
     window_end: AwareDatetime
-    error_budget_consumed: float = Field(ge=0, description="the share of the error budget used, 0.25 = 25%")
-    threshold_breached: float = Field(description="the SLO target or burn-rate threshold that was crossed")
+    error_budget_consumed: float = Field(
+        ge=0, le=1e6, allow_inf_nan=False, description="the share of the error budget used, 0.25 = 25%"
+    )
+    threshold_breached: float = Field(
+        ge=-1e12,
+        le=1e12,
+        allow_inf_nan=False,
+        description="the SLO target or burn-rate threshold that was crossed",
+    )
     details: Data | None = None
 
     def checked_details(self) -> dict[str, Any] | None:
