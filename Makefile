@@ -70,6 +70,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/local_dynamodb.py
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/postmortems.py
+	$(BIN)/python bench/context.py
 	$(BIN)/python bench/schedules.py
 	$(BIN)/python bench/console.py
 

@@ -7,12 +7,20 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from stormwatch.api.commands import incidents, integrations, members, policies, postmortems, schedules
+from stormwatch.api.commands import (
+    context,
+    incidents,
+    integrations,
+    members,
+    policies,
+    postmortems,
+    schedules,
+)
 from stormwatch.api.http import create_app, guard_request
 
 logger = Logger()
 app = create_app()
-for resource in (incidents, members, policies, integrations, postmortems, schedules):
+for resource in (incidents, members, policies, integrations, postmortems, schedules, context):
     app.include_router(resource.router)
 
 

@@ -11,13 +11,22 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from stormwatch.api.http import create_app
 from stormwatch.api.openapi import CALENDAR_TOKEN_SCHEMES, packaged
-from stormwatch.api.queries import incidents, integrations, members, metrics, policies, postmortems, schedules
+from stormwatch.api.queries import (
+    context,
+    incidents,
+    integrations,
+    members,
+    metrics,
+    policies,
+    postmortems,
+    schedules,
+)
 
 logger = Logger()
 app = create_app()
 # The calendar feed's token scheme, which its security names.
 app.configure_openapi(security_schemes=cast(Any, CALENDAR_TOKEN_SCHEMES))
-for resource in (incidents, metrics, policies, members, integrations, postmortems, schedules):
+for resource in (incidents, metrics, policies, members, integrations, postmortems, schedules, context):
     app.include_router(resource.router)
 
 

@@ -125,26 +125,71 @@ def test_email_goes_through_ses(notified):
     assert "db::down" in sent[0].subject
 
 
-def test_each_lifecycle_change_is_one_eventbridge_event(notified):
+def ruled_queue(name, pattern):
+    """An SQS queue that an EventBridge rule of the `incidents` bus with this pattern feeds; its events."""
     session = botocore.session.get_session()
     events = session.create_client("events", region_name="us-east-1")
     sqs = session.create_client("sqs", region_name="us-east-1")
     events.create_event_bus(Name="incidents")
-    queue = sqs.create_queue(QueueName="automation")["QueueUrl"]
+    queue = sqs.create_queue(QueueName=name)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="all", EventBusName="incidents", EventPattern=json.dumps({"source": ["stormwatch"]}))
-    events.put_targets(Rule="all", EventBusName="incidents", Targets=[{"Id": "queue", "Arn": arn}])
+    events.put_rule(Name=name, EventBusName="incidents", EventPattern=json.dumps(pattern))
+    events.put_targets(Rule=name, EventBusName="incidents", Targets=[{"Id": "queue", "Arn": arn}])
+
+    def received():
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+        return [json.loads(message["Body"]) for message in messages]
+
+    return received
+
+
+def test_each_lifecycle_change_is_one_eventbridge_event(notified):
+    received_events = ruled_queue("automation", {"source": ["stormwatch"]})
 
     incident_id = notified.fire("db::down", severity="critical")
     notified.fire("db::down", severity="critical")
     notified.call("POST", f"/v1/incidents/{incident_id}/status", {"status": "acknowledged"})
     notified.call("POST", f"/v1/incidents/{incident_id}/status", {"status": "resolved", "note": "ok"})
     notified.streams.drain()
-    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
-    received = [json.loads(message["Body"]) for message in messages]
+    received = received_events()
     assert [(event["detail-type"], event["detail"]["status"]) for event in received] == [
         ("incident.created", "open"),
         ("incident.updated", "acknowledged"),
         ("incident.resolved", "resolved"),
     ]
     assert {event["detail"]["id"] for event in received} == {incident_id}
+
+
+def test_incident_updated_fires_for_severity_and_assignee_changes_never_for_comments_or_context(notified):
+    # The README's example: only what an automation on updates wants.
+    pattern = {"source": ["stormwatch"], "detail-type": ["incident.created", "incident.updated"]}
+    received_events = ruled_queue("updates", pattern)
+
+    body = {"title": "Checkout down", "severity": "critical", "service": "checkout", "project": "web"}
+    incident_id = notified.call("POST", "/v1/incidents", body).body["id"]
+    path = f"/v1/incidents/{incident_id}"
+    notified.call("POST", f"{path}/comments", {"body": "looking"})
+    notified.call("POST", f"{path}/signals", {"type": "log", "summary": "5xx spike", "correlation_key": "k"})
+    notified.call("POST", f"{path}/tags", {"add": ["db"]})
+    notified.call("POST", f"{path}/severity", {"severity": "high"}, roles="[lead]")
+    notified.call("POST", f"{path}/assignment", {"assignee": "bob"})
+    notified.streams.drain()
+    received = received_events()
+    assert [(event["detail-type"], event["detail"]["changed"]) for event in received] == [
+        ("incident.created", []),
+        ("incident.updated", ["severity"]),
+        ("incident.updated", ["assignee"]),
+    ]
+    for event in received:
+        detail = event["detail"]
+        assert (detail["incident_id"], detail["project"], detail["service"]) == (
+            incident_id,
+            "web",
+            "checkout",
+        )
+    assert [event["detail"]["status_change"] for event in received] == [
+        {"from": None, "to": "open"},
+        {"from": "open", "to": "open"},
+        {"from": "open", "to": "open"},
+    ]
+    assert received[1]["detail"]["severity"] == "high"

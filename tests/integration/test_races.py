@@ -12,7 +12,7 @@ import pytest
 
 from stormwatch import wiring
 from stormwatch.domain.errors import Conflict
-from stormwatch.domain.models import Caller, Role, Status
+from stormwatch.domain.models import Caller, NewIncident, Role, Severity, Status
 from tests.integration.conftest import load_event
 
 ALARM = json.loads(load_event("ingest/generic_firing.json")["body"])
@@ -86,3 +86,17 @@ def test_a_resolve_racing_a_cancel_applies_one_and_refuses_the_other(stack, work
     landed = [outcome for outcome in outcomes if outcome != "conflict"]
     assert len(landed) == 1
     assert stack.incident(incident_id)["status"] == landed[0].value
+
+
+def test_fifty_simultaneous_open_for_service_creations_make_one_incident(stack):
+    caller = Caller(org="acme", user="bot", roles=frozenset({Role.RESPONDER}))
+    request = NewIncident(
+        title="Payments", severity=Severity.HIGH, service="payments", dedupe="open_for_service"
+    )
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        outcomes = list(
+            pool.map(lambda _: wiring.context_commands().open_for_service(caller, request), range(50))
+        )
+    assert len({incident.id for incident, _ in outcomes}) == 1
+    assert sorted(reused for _, reused in outcomes) == [False] + [True] * 49
+    assert len(stack.incidents()) == 1

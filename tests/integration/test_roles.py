@@ -33,6 +33,14 @@ POSTMORTEM = {
     "related_incident_ids": [],
 }
 
+SLO_VIOLATION = {
+    "slo_id": "s",
+    "window_start": "2026-11-22T08:00:00Z",
+    "window_end": "2026-11-22T09:00:00Z",
+    "error_budget_consumed": 0.1,
+    "threshold_breached": 0.99,
+}
+
 # (method, route, body, minimum role); publishing needs a lead too, once there is a post-mortem
 # (test_postmortems.py).
 MATRIX = [
@@ -106,6 +114,14 @@ MATRIX = [
     ("GET", "/v1/members/{handle}/shifts", None, "viewer"),
     ("POST", "/v1/schedules/{id}/calendar-token", None, "admin"),
     ("DELETE", "/v1/schedules/{id}/calendar-token", None, "admin"),
+    # Signals and context (tests/integration/test_context.py).
+    ("POST", "/v1/incidents/{id}/signals", {"type": "log", "summary": "s"}, "responder"),
+    ("POST", "/v1/incidents/{id}/slo-violations", SLO_VIOLATION, "responder"),
+    ("POST", "/v1/incidents/{id}/tags", {"add": ["db"]}, "responder"),
+    ("POST", "/v1/incidents/{id}/tickets", {"system": "url", "url": "https://t.example/1"}, "responder"),
+    ("POST", "/v1/incidents/{id}/actions", {"kind": "note", "label": "l"}, "responder"),
+    ("GET", "/v1/incidents/{id}/related", None, "viewer"),
+    ("GET", "/v1/slos/{id}/violations", None, "viewer"),
 ]
 
 

@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from stormwatch import wiring
+from stormwatch.domain.context import ActionKind, ContextFilter, Signal, SignalType, TicketSystem
 from stormwatch.domain.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from stormwatch.domain.events import replay, replayable
+from stormwatch.domain.listing import IncidentFilter
 from stormwatch.domain.models import (
     AlertEvent,
     AlertStatus,
@@ -41,6 +43,8 @@ KEYS = ["db::lag", "GET /orders::error_rate", "queue::depth"]
 FINGERPRINTS = ["a", "b"]
 STATUSES = list(Status)
 SEVERITIES = list(Severity)
+CORRELATION_KEYS = ["deploy-1", "deploy-2"]
+TAGS = ["db", "customer-facing"]
 _orgs = itertools.count()
 # 25 sequences of 25 steps, post-mortem drafts among them: minutes on a loaded machine, past the suite's
 # default timeout.
@@ -249,6 +253,82 @@ class IncidentLife(RuleBasedStateMachine):
             assert (changed.completed_at is None) == (status is ActionItemStatus.OPEN)
 
     # --- end of the post-mortem rules -----------------------------------------------------------------
+
+    # --- signals and context (issue 14) ----------------------------------------------------------------
+
+    @rule(
+        key=st.sampled_from(KEYS),
+        correlation_key=st.sampled_from([None, *CORRELATION_KEYS]),
+        trace_id=st.sampled_from([None, "t1", "t2"]),
+    )
+    def signal(self, key, correlation_key, trace_id):
+        incident_id = self._current(key)
+        if incident_id is not None:
+            found = Signal(SignalType.TRACE, "slow span", correlation_key=correlation_key, trace_id=trace_id)
+            wiring.context_commands().signal(self.lead, incident_id, found)
+
+    @rule(
+        key=st.sampled_from(KEYS), add=st.lists(st.sampled_from(TAGS)), remove=st.lists(st.sampled_from(TAGS))
+    )
+    def tag(self, key, add, remove):
+        incident_id = self._current(key)
+        if incident_id is not None:
+            with contextlib.suppress(InvalidInput):
+                wiring.context_commands().tags(self.lead, incident_id, add, remove, None)
+
+    @rule(key=st.sampled_from(KEYS), number=st.integers(min_value=1, max_value=3))
+    def ticket(self, key, number):
+        incident_id = self._current(key)
+        if incident_id is not None:
+            url = f"https://tickets.example/{number}"
+            wiring.context_commands().ticket(self.lead, incident_id, TicketSystem.URL, None, url)
+
+    @rule(key=st.sampled_from(KEYS), kind=st.sampled_from(list(ActionKind)))
+    def act(self, key, kind):
+        incident_id = self._current(key)
+        if incident_id is not None:
+            wiring.context_commands().action(self.lead, incident_id, kind, "did something", None)
+
+    @rule(key=st.sampled_from(KEYS))
+    def slo_violation(self, key):
+        incident_id = self._current(key)
+        if incident_id is not None:
+            end = self.clock.now()
+            wiring.context_commands().slo_violation(
+                self.lead, incident_id, "availability", end - timedelta(hours=1), end, 0.3, 0.999, None
+            )
+
+    @rule()
+    def open_for_service(self):
+        request = NewIncident(
+            title="payments", severity=Severity.HIGH, service="payments", dedupe="open_for_service"
+        )
+        incident, _ = wiring.context_commands().open_for_service(self.lead, request)
+        self.seen.setdefault(incident.incident_key, set()).add(incident.id)
+
+    @invariant()
+    def context_lists_find_exactly_what_snapshots_carry(self):
+        if not hasattr(self, "seen"):
+            return
+        snapshots = [
+            wiring.incident_store().get(self.org, incident_id, consistent=True)
+            for ids in self.seen.values()
+            for incident_id in ids
+        ]
+        # One key and one tag that the rules attach and remove: every incident carrying it, and no other.
+        for context, carries in (
+            (
+                ContextFilter(correlation_key=CORRELATION_KEYS[0]),
+                lambda i: CORRELATION_KEYS[0] in i.correlation_keys,
+            ),
+            (ContextFilter(tag=TAGS[0]), lambda i: TAGS[0] in i.tags),
+        ):
+            found, _ = wiring.incident_queries().list_incidents(
+                self.lead, IncidentFilter(), 100, None, context
+            )
+            assert {i.id for i in found} == {i.id for i in snapshots if carries(i)}
+
+    # --- end of signals and context ---------------------------------------------------------------------
 
     @invariant()
     def timeline_rebuilds_every_snapshot_and_rules_hold(self):

@@ -18,6 +18,7 @@ from stormwatch.store.table import dynamodb_client
 if TYPE_CHECKING:
     from stormwatch.cursors import CursorSigner
     from stormwatch.services.aggregates import IncidentAggregates
+    from stormwatch.services.context import ContextCommands, ContextQueries
     from stormwatch.services.incidents import IncidentCommands
     from stormwatch.services.ingest import IngestService
     from stormwatch.services.integrations import IntegrationAdmin
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from stormwatch.services.schedules import ScheduleAdmin
     from stormwatch.services.sns import SnsVerifier
     from stormwatch.services.sweeps import Sweeper
+    from stormwatch.store.context import ContextStore
     from stormwatch.store.incidents import IncidentStore
     from stormwatch.store.integrations import IntegrationStore
     from stormwatch.store.members import MemberStore
@@ -131,7 +133,33 @@ def incident_queries() -> "IncidentQueries":
         lambda org: (
             policy_reads().settings(org, "postmortem_required_severities").postmortem_required_severities
         ),
+        context_store(),
     )
+
+
+@lru_cache(maxsize=1)
+def context_store() -> "ContextStore":
+    from stormwatch.store.context import ContextStore
+
+    settings = get_settings()
+    return ContextStore(dynamodb_client(settings), settings.table_name, incident_store())
+
+
+@lru_cache(maxsize=1)
+def context_commands() -> "ContextCommands":
+    from stormwatch.services.context import ContextCommands
+
+    return ContextCommands(incident_store(), member_store(), policy_store(), context_store(), clock, sleep)
+
+
+@lru_cache(maxsize=1)
+def context_queries() -> "ContextQueries":
+    from stormwatch.services.context import ContextQueries
+
+    signer = cursor_signer()
+    if signer is None:
+        raise RuntimeError("STORMWATCH_CURSOR_SECRET is not set: page cursors cannot be signed")
+    return ContextQueries(incident_store(), context_store(), signer, clock)
 
 
 @lru_cache(maxsize=1)
@@ -301,6 +329,9 @@ def reset() -> None:
         sns,
         incident_commands,
         incident_queries,
+        context_store,
+        context_commands,
+        context_queries,
         member_admin,
         integration_admin,
         metrics_store,

@@ -98,6 +98,17 @@ def answers(status: HTTPStatus, schema: str | None, *errors: HTTPStatus) -> dict
     return documented
 
 
+def reused_answer() -> dict[int, Any]:
+    """`POST /v1/incidents` with `dedupe`: 200 when it answers the service's open incident."""
+    schema = {"$ref": "#/components/schemas/ReusedIncident"}
+    return {
+        HTTPStatus.OK.value: {
+            "description": "dedupe: the service's open incident, reused",
+            "content": {"application/json": {"schema": schema}},
+        }
+    }
+
+
 def text_answers(status: HTTPStatus, media_type: str, *errors: HTTPStatus) -> dict[int, Any]:
     """What a REST route answering text (markdown, iCalendar) answers, for the OpenAPI document."""
     documented = answers(status, None, *errors)
@@ -165,9 +176,7 @@ def _validation_error(error: "RequestValidationError") -> Response[str]:
         # The resolver keeps only the offset; the line and column are what an editor shows.
         decoded = json.JSONDecodeError(problems[0]["ctx"]["error"], error.body, problems[0]["loc"][1])
         message = json_syntax_message(decoded)
-        details = [
-            {"field": "body", "problem": "not JSON", "line": decoded.lineno, "column": decoded.colno}
-        ]
+        details = [{"field": "body", "problem": "not JSON", "line": decoded.lineno, "column": decoded.colno}]
         return error_response(HTTPStatus.BAD_REQUEST, "invalid_input", message, details)
     details = [
         {"field": field_path(str(problem["loc"][0]), problem["loc"][1:]), "problem": problem.get("msg", "")}

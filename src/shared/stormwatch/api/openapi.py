@@ -87,6 +87,7 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
     from pydantic import BaseModel
     from pydantic.json_schema import models_json_schema
 
+    from stormwatch.domain.context import RelatedReason, SloViolation
     from stormwatch.domain.escalation import EscalationPolicy, OrgSettings
     from stormwatch.domain.members import Member
     from stormwatch.domain.models import AlertState, Incident, Integration, TimelineEvent
@@ -107,6 +108,8 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
         Schedule,
         Override,
         SentReminder,
+        SloViolation,
+        RelatedReason,
     ]
     _, generated = models_json_schema(
         [(model, "serialization") for model in models], ref_template=REF + "{model}"
@@ -207,6 +210,18 @@ def response_schemas(existing: dict[str, Any]) -> dict[str, Any]:
         "IncidentDetail": detail,
         "IssuedIntegration": issued,
         "IncidentList": _list_of("Incident", cursor=True),
+        "ReusedIncident": _extended(
+            found["Incident"],
+            "ReusedIncident",
+            reused={"type": "boolean", "description": "true: the service's open incident, not a new one"},
+        ),
+        "RelatedIncident": _extended(
+            found["Incident"],
+            "RelatedIncident",
+            why={"type": "array", "items": {"$ref": f"{REF}RelatedReason"}},
+        ),
+        "RelatedIncidentList": _list_of("RelatedIncident"),
+        "SloViolationList": _list_of("SloViolation", cursor=True),
         "TimelineEventList": _list_of("TimelineEvent", cursor=True),
         "MemberList": _list_of("Member"),
         "MemberRemoval": _object(

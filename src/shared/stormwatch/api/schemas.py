@@ -80,6 +80,11 @@ class CreateIncidentBody(Strict):
         max_length=64,
         description="a policy of the org; default: the org's default",
     )
+    project: str | None = Field(default=None, min_length=1, max_length=200)
+    dedupe: Literal["open_for_service"] | None = Field(
+        default=None,
+        description="open_for_service: answer the service's open incident (200, reused: true) if it has one",
+    )
 
     def to_request(self) -> NewIncident:
         return NewIncident(**self.model_dump())
@@ -180,6 +185,9 @@ class IntegrationSettings(Strict):
     heartbeat_minutes: int | None = cleared("no heartbeat expected", ge=1, le=10080)
     insufficient_data: Annotated[Literal["ignore", "firing", "resolved"], NotNull] = kept()
     signing_secret: str | None = cleared("bodies are not signed", min_length=16, max_length=256)
+    project: str | None = cleared("its incidents have no project", min_length=1, max_length=200)
+    correlation_key_label: LabelName | None = cleared("alerts set no correlation key")
+    trace_id_label: LabelName | None = cleared("alerts set no trace id")
 
 
 class IntegrationBody(IntegrationSettings):

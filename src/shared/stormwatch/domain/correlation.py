@@ -196,6 +196,9 @@ def created_event(
         "owner_slack_webhook": alert.owner.slack_webhook if alert.owner else None,
         "previous_incident_id": previous_id,
         "escalation_policy_id": escalation_policy_id,
+        "project": alert.project,
+        "correlation_keys": [normalize_key(alert.correlation_key)] if alert.correlation_key else None,
+        "trace_ids": [normalize_key(alert.trace_id)] if alert.trace_id else None,
     }
     data.update({name: value for name, value in optional.items() if value is not None})
     return new_event("created", now, actor, data)
@@ -245,6 +248,7 @@ def _absorb(fold: _Fold, state: Incident, alert: AlertEvent, now: datetime) -> I
             data["refired"] = True
         else:
             fold.joined.append(alert)
+            data.update(_context_keys(alert))
         state = record(state, new_event("alert_fired", now, actor, data), fold.events)
     alerts = dict(state.alerts)
     counted = alerts[fingerprint_key]
@@ -263,6 +267,12 @@ def _absorb(fold: _Fold, state: Incident, alert: AlertEvent, now: datetime) -> I
         data = {"from": state.severity.value, "to": alert.severity.value, "fingerprint": alert.fingerprint}
         state = record(state, new_event("severity_changed", now, actor, data), fold.events)
     return state
+
+
+def _context_keys(alert: AlertEvent) -> dict[str, str]:
+    """The correlation key and trace id an integration read from a joining alert's labels."""
+    keys = {"correlation_key": alert.correlation_key, "trace_id": alert.trace_id}
+    return {name: normalize_key(value) for name, value in keys.items() if value}
 
 
 def _resolve_alert(

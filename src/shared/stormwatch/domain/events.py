@@ -21,6 +21,7 @@ from stormwatch.domain.models import (
     Severity,
     SourceUrl,
     Status,
+    Ticket,
     TimelineEvent,
 )
 from stormwatch.ids import new_event_id, short_hash
@@ -35,6 +36,8 @@ NARRATIVE_EVENTS = frozenset(
 # it pages.
 NOT_ACTIVITY = frozenset({"notification", "postmortem_reminder"})
 REOPEN_TIMES_KEPT = 10
+# Correlation keys (and trace ids) an incident keeps: signals beyond are refused, alerts' labels ignored.
+KEYS_KEPT = 50
 COUNTER_FIELDS = frozenset({"alert_count", "last_seen", "evidence"})
 ALERT_COUNTER_FIELDS = frozenset({"count", "last_seen", "severity"})
 
@@ -127,6 +130,9 @@ def _created(org: str, incident_id: str, event: TimelineEvent) -> Incident:
         labels=data.get("labels", {}),
         previous_incident_id=data.get("previous_incident_id"),
         escalation_policy_id=data.get("escalation_policy_id"),
+        project=data.get("project"),
+        correlation_keys=data.get("correlation_keys", []),
+        trace_ids=data.get("trace_ids", []),
         first_seen=event.at,
         last_seen=event.at,
         created_at=event.at,
@@ -160,7 +166,7 @@ def _alert_fired(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
         if url.url not in seen:
             seen.add(url.url)
             urls.append(url)
-    return {"alerts": alerts, "urls": urls}
+    return {"alerts": alerts, "urls": urls, **_with_keys(incident, event)}
 
 
 @_applies("alert_resolved")
@@ -298,6 +304,46 @@ def _postmortem(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
 @_applies("superseded")
 def _superseded(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
     return {"superseded_by": event.data["by"]}
+
+
+def _with_keys(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    """A signal's (or a joining alert's) correlation key and trace id join the incident's, once each."""
+    updates: dict[str, Any] = {}
+    for field_name, value in (
+        ("correlation_keys", event.data.get("correlation_key")),
+        ("trace_ids", event.data.get("trace_id")),
+    ):
+        held: list[str] = getattr(incident, field_name)
+        if value is not None and value not in held and len(held) < KEYS_KEPT:
+            updates[field_name] = [*held, value]
+    return updates
+
+
+@_applies("signal")
+def _signal(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"signal_count": incident.signal_count + 1, **_with_keys(incident, event)}
+
+
+@_applies("slo_violation")
+def _slo_violation(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"slo_violation_count": incident.slo_violation_count + 1}
+
+
+@_applies("tags_changed")
+def _tags_changed(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    removed = set(event.data["removed"])
+    kept = [tag for tag in incident.tags if tag not in removed]
+    return {"tags": kept + [tag for tag in event.data["added"] if tag not in kept]}
+
+
+@_applies("ticket_linked")
+def _ticket_linked(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"tickets": [*incident.tickets, Ticket.model_validate(event.data)]}
+
+
+@_applies("action_taken")
+def _action_taken(incident: Incident, event: TimelineEvent) -> dict[str, Any]:
+    return {"action_count": incident.action_count + 1}
 
 
 def _seconds_between(start: datetime, end: datetime) -> float:

@@ -128,6 +128,10 @@ class AlertEvent(LazyModel):
     started_at: UtcTime | None = None
     # Alerts of the same delivery that the source left out (Alertmanager's truncatedAlerts).
     truncated_alerts: int = 0
+    # Set by the integration's settings (`project`, `correlation_key_label`, `trace_id_label`).
+    project: str | None = None
+    correlation_key: str | None = None
+    trace_id: str | None = None
 
 
 class AlertState(LazyModel):
@@ -150,6 +154,14 @@ class IncidentLink(LazyModel):
     incident_id: str
     # On a parent's `child` link: the child resolves when the parent does.
     resolve_with_parent: bool = False
+
+
+class Ticket(LazyModel):
+    """A ticket tracking the incident elsewhere (Jira, GitHub, Linear, ServiceNow, any URL)."""
+
+    system: str
+    key: str | None = None
+    url: str
 
 
 class Incident(LazyModel):
@@ -216,6 +228,15 @@ class Incident(LazyModel):
     # domain/postmortems.py).
     postmortem_status: str = "none"
     postmortem_published_at: UtcTime | None = None
+    # Context (domain/context.py): what the incident is about beyond its alerts, kept by its events.
+    project: str | None = None
+    correlation_keys: list[str] = Field(default_factory=list)
+    trace_ids: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    tickets: list[Ticket] = Field(default_factory=list)
+    signal_count: int = 0
+    slo_violation_count: int = 0
+    action_count: int = 0
     updated_at: UtcTime
     # The newest timeline event that a person would call activity (comments too, deliveries not).
     last_activity_at: UtcTime
@@ -245,6 +266,9 @@ class NewIncident:
     incident_key: str | None = None
     labels: dict[str, str] | None = None
     escalation_policy_id: str | None = None
+    project: str | None = None
+    # "open_for_service": answer the service's open incident instead of opening another.
+    dedupe: str | None = None
 
 
 class TimelineEvent(LazyModel):
@@ -306,3 +330,8 @@ class Integration(LazyModel):
     insufficient_data: str = "ignore"
     # Grafana and Sentry sign their bodies with HMAC-SHA256 when given a secret.
     signing_secret: str | None = None
+    # The project of its incidents, and the alert labels whose values become an incident's correlation key
+    # and trace id.
+    project: str | None = None
+    correlation_key_label: str | None = None
+    trace_id_label: str | None = None

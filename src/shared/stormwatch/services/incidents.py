@@ -71,6 +71,7 @@ class IncidentCommands:
             service=request.service,
             environment=request.environment,
             labels=request.labels or {},
+            project=request.project,
         )
         hashed_key = key_hash(caller.org, key)
         # The incident's policy is fixed now: the one named (it must be the org's), else the org's default.

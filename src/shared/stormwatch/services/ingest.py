@@ -20,6 +20,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from stormwatch.clock import Clock
+from stormwatch.domain.context import with_integration_context
 from stormwatch.domain.correlation import Action, CorrelationPolicy, correlate
 from stormwatch.domain.errors import InvalidInput, NotFound, Unauthenticated
 from stormwatch.domain.escalation import chosen_policy_id
@@ -227,6 +228,7 @@ class IngestService:
             escalation_policy_id=integration.escalation_policy_id,
             default_schedule_id=integration.default_schedule_id,
         )
+        alerts = [with_integration_context(integration, alert) for alert in alerts]
         if policy.escalation_policy_id is None or policy.default_assignee is None:
             # Read once per delivery, and only if an incident opens, whatever the keys and retries.
             plain = policy

@@ -134,15 +134,25 @@ class Notifier:
                 },
             )
             return
+        changed = lifecycle_changes(previous, new)
+        status_from = previous.status.value if previous is not None else None
         if previous is None:
             detail_type = "incident.created"
-        elif previous.status is not new.status:
-            detail_type = "incident.resolved" if new.status is Status.RESOLVED else "incident.updated"
-        else:
+        elif not changed:
+            # A comment, a signal, a tag, a timer: nothing an automation on lifecycle events acts on.
             return
+        elif "status" in changed and new.status is Status.RESOLVED:
+            detail_type = "incident.resolved"
+        else:
+            detail_type = "incident.updated"
         self._events.publish(
             detail_type,
             {
+                "incident_id": new.id,
+                "project": new.project,
+                "status_change": {"from": status_from, "to": new.status.value},
+                "changed": changed,
+                "assignee": new.assignee,
                 "id": new.id,
                 "org": new.org,
                 "incident_key": new.incident_key,
@@ -294,3 +304,14 @@ def _reminder_message(notification: ScheduleNotification) -> _Message:
 
 def _nothing() -> None:
     """The send of a channel that cannot be tried (its `failure` says why)."""
+
+
+# What an `incident.updated` event reports; any other change of the snapshot sends no event.
+LIFECYCLE_FIELDS = ("status", "severity", "service", "assignee")
+
+
+def lifecycle_changes(previous: Incident | None, current: Incident) -> list[str]:
+    """The lifecycle fields that differ (none for a new incident)."""
+    if previous is None:
+        return []
+    return [name for name in LIFECYCLE_FIELDS if getattr(previous, name) != getattr(current, name)]

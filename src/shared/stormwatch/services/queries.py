@@ -4,13 +4,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from stormwatch.cursors import CursorSigner
+from stormwatch.domain.context import ContextFilter
 from stormwatch.domain.listing import IncidentFilter
 from stormwatch.domain.models import Caller, Incident, Role, Severity, Status, TimelineEvent
 from stormwatch.domain.permissions import require
 from stormwatch.domain.postmortems import shown_status
+from stormwatch.store.context import ContextStore
 from stormwatch.store.incidents import IncidentDetail, IncidentStore
 
 ME = "me"
+NO_CONTEXT = ContextFilter()
 
 
 class IncidentQueries:
@@ -20,8 +23,10 @@ class IncidentQueries:
         cursors: CursorSigner,
         timeline_page_size: int,
         required_severities: Callable[[str], Sequence[Severity]],
+        context: ContextStore,
     ) -> None:
         self._incidents = incidents
+        self._context = context
         self._cursors = cursors
         self._timeline_page_size = timeline_page_size
         # The org's post-mortem_required_severities, read only for a page that holds a resolved incident
@@ -29,14 +34,37 @@ class IncidentQueries:
         self._required_severities = required_severities
 
     def list_incidents(
-        self, caller: Caller, wanted: IncidentFilter, limit: int, cursor: str | None
+        self,
+        caller: Caller,
+        wanted: IncidentFilter,
+        limit: int,
+        cursor: str | None,
+        context: ContextFilter = NO_CONTEXT,
     ) -> tuple[list[Incident], str | None]:
+        """A page of the org's incidents. A context filter (correlation key, trace id, tag, project) reads
+        that value's index partition; the others read the list's indexes."""
         require(caller, Role.VIEWER)
         if wanted.assignee == ME:
             wanted = replace(wanted, assignee=caller.user)
+        context.check(wanted)
+        selector = context.selector()
         scope = f"incidents\n{caller.org}\n{wanted.scope()}"
+        if selector is not None:
+            scope += f"\n{context.scope()}"
         position = self._cursors.open(scope, cursor) if cursor is not None else None
-        incidents, next_position = self._incidents.list_incidents(caller.org, wanted, limit, position)
+        if selector is None:
+            incidents, next_position = self._incidents.list_incidents(caller.org, wanted, limit, position)
+        else:
+            incidents, next_position = self._context.incidents_page(
+                caller.org,
+                *selector,
+                limit,
+                position,
+                keep=lambda incident: context.matches(incident, wanted),
+                filtered=context.narrows(wanted),
+                since=wanted.created_after,
+                until=wanted.created_before,
+            )
         shown = self._with_postmortem_status(caller.org, incidents)
         return shown, self._cursors.sign(scope, next_position) if next_position else None
 

@@ -23,6 +23,7 @@ from stormwatch.domain.models import (
 )
 from stormwatch.ids import short_hash
 from stormwatch.store.codec import Item, decode_item, encode_item, model_item
+from stormwatch.store.context_index import context_index_writes
 from stormwatch.store.expressions import Expression
 from stormwatch.store.keys import (
     ASSIGNEE_INDEX,
@@ -265,6 +266,7 @@ class IncidentStore:
             for key, item in incident_timer_writes(change.before, change.after):
                 writes.append(write_operation(self._table, key, item, claim))
                 claimed_written = claimed_written or (claim is not None and claim.timer.key == key)
+            writes.extend(context_index_writes(self._table, change.before, change.after))
             partition = IncidentKeys.of(change.after)["pk"]
             for event in change.events:
                 writes.append(self._put(self._event_item(partition, change.after.generation, event)))
@@ -578,6 +580,24 @@ class IncidentStore:
         it: index Queries (see `listing`), then one BatchGetItem for the snapshots."""
         page = list_page(self._client, self._table, org, wanted, limit, position)
         return self._batch_get(page.keys), page.next_position
+
+    def by_ids(self, org: str, incident_ids: Sequence[str]) -> list[Incident]:
+        """The org's snapshots of these ids, in their order: one BatchGetItem of their keys' heads, and one
+        more for those whose key has moved on to a later incident. Ids of no incident are left out."""
+        parsed = [(wanted, INCIDENT_ID.match(wanted)) for wanted in dict.fromkeys(incident_ids)]
+        named = [(wanted, match.group(1), int(match.group(2))) for wanted, match in parsed if match]
+        heads = dict.fromkeys(key_hash for _, key_hash, _ in named)
+        found = {
+            incident.id: incident
+            for incident in self._batch_get([encode_item(IncidentKeys.current(org, h)) for h in heads])
+        }
+        moved = [
+            encode_item(IncidentKeys.archived(org, key_hash, generation))
+            for wanted, key_hash, generation in named
+            if wanted not in found
+        ]
+        found.update((incident.id, incident) for incident in self._batch_get(moved))
+        return [found[wanted] for wanted, _, _ in named if wanted in found]
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> list[Incident]:
         if not keys:

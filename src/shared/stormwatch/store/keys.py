@@ -22,6 +22,10 @@ Layout (one table, `pk`/`sk`):
 - `OUTBOX#{id}` / `OUTBOX`: a notification to deliver, one partition each (no hot item); it expires.
 - `IDEMPOTENCY#{key}` / `IDEMPOTENCY`: a command's first answer, for retries; it expires.
 - `ORG#{org}#DELIVERY#{key}` / `DELIVERY`: a delivery (or part of one) already written; it expires.
+- `ORG#{org}#CTX#{kind}#{hash(value)}` / `{created_at}#{incident id}`: a context index item (see
+  store/context_index.py): the incident carries that correlation key (`ck`), trace id (`trace`), tag,
+  project, service, or is an active incident of that service (`open`); `ORG#{org}#CTX#slo#{hash(slo id)}`
+  / `{window_start}#{id}`: an SLO violation. Lists Query one such partition, never the org's incidents.
 - `ORG#{org}#METRICS#{shard}` / `DAY#{date}`: the metrics' fact of each incident of that shard created that
   day; `OPEN`: the shard's active incidents. Kept by the stream consumer (see `store/metrics.py`).
 
@@ -46,6 +50,7 @@ from datetime import date
 
 from stormwatch.clock import iso
 from stormwatch.domain.models import Incident, Status
+from stormwatch.ids import short_hash
 
 # An incident id: its key hash and its generation. Anything else names no incident.
 INCIDENT_ID = re.compile(r"^([a-z2-7]{20})-([1-9][0-9]{0,8})$")
@@ -133,6 +138,20 @@ class IncidentKeys:
     @staticmethod
     def status_partition(org: str, status: Status) -> str:
         return f"ORG#{org}#INC#{status.value}"
+
+
+class ContextKeys:
+    @staticmethod
+    def partition(org: str, kind: str, value: str) -> str:
+        # The value is a user string: hashed (the readable value is an attribute of the item).
+        return f"ORG#{org}#CTX#{kind}#{short_hash(value)}"
+
+    @staticmethod
+    def of(org: str, kind: str, value: str, incident: Incident) -> dict[str, str]:
+        return {
+            "pk": ContextKeys.partition(org, kind, value),
+            "sk": f"{iso(incident.created_at)}#{incident.id}",
+        }
 
 
 class IntegrationKeys:

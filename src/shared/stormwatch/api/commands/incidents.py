@@ -14,6 +14,7 @@ from stormwatch.api.http import (
     current_caller,
     expected_version,
     json_response,
+    reused_answer,
 )
 from stormwatch.api.idempotency import idempotent
 from stormwatch.api.schemas import (
@@ -26,7 +27,7 @@ from stormwatch.api.schemas import (
     StatusChangeBody,
     incident_view,
 )
-from stormwatch.wiring import incident_commands
+from stormwatch.wiring import context_commands, incident_commands
 
 router = create_router()
 # A command on one incident: its body, its role, the incident, its state, and If-Match.
@@ -41,22 +42,30 @@ INCIDENT_COMMAND = (
 
 @router.post(
     "/v1/incidents",
-    responses=answers(
-        HTTPStatus.CREATED,
-        "Incident",
-        *BODY_ERRORS,
-        HTTPStatus.FORBIDDEN,
-        HTTPStatus.NOT_FOUND,
-        HTTPStatus.CONFLICT,
-    ),
+    responses={
+        **answers(
+            HTTPStatus.CREATED,
+            "Incident",
+            *BODY_ERRORS,
+            HTTPStatus.FORBIDDEN,
+            HTTPStatus.NOT_FOUND,
+            HTTPStatus.CONFLICT,
+        ),
+        **reused_answer(),
+    },
 )
 def open_incident(body: Annotated[CreateIncidentBody, Body()]) -> Response[str]:
     caller = current_caller(router)
-    return idempotent(
-        router,
-        caller,
-        lambda: (HTTPStatus.CREATED, incident_view(incident_commands().open(caller, body.to_request()))),
-    )
+    request = body.to_request()
+
+    def opened() -> tuple[HTTPStatus, dict[str, object]]:
+        if request.dedupe is None:
+            return HTTPStatus.CREATED, incident_view(incident_commands().open(caller, request))
+        incident, reused = context_commands().open_for_service(caller, request)
+        status = HTTPStatus.OK if reused else HTTPStatus.CREATED
+        return status, {**incident_view(incident), "reused": reused}
+
+    return idempotent(router, caller, opened)
 
 
 @router.post(

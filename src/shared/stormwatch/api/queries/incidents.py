@@ -13,6 +13,7 @@ from stormwatch.api.schemas import (
     event_view,
     incident_view,
 )
+from stormwatch.domain.context import ContextFilter
 from stormwatch.domain.listing import IncidentFilter, Sort
 from stormwatch.domain.models import Severity, Status
 from stormwatch.wiring import incident_queries
@@ -38,9 +39,14 @@ def list_incidents(
     sort: Annotated[Sort, Query(description="created: newest first; activity: latest activity first")] = (
         Sort.CREATED
     ),
+    correlation_key: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    trace_id: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=64, description="case-insensitive")] = None,
+    project: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=1024)] = None,
 ) -> Response[str]:
+    context = ContextFilter(correlation_key, trace_id, tag.lower() if tag else None, project)
     wanted = IncidentFilter.parse(
         status or [],
         severity or [],
@@ -52,7 +58,9 @@ def list_incidents(
         created_before,
         sort,
     )
-    items, next_cursor = incident_queries().list_incidents(current_caller(router), wanted, limit, cursor)
+    items, next_cursor = incident_queries().list_incidents(
+        current_caller(router), wanted, limit, cursor, context
+    )
     return json_response(
         HTTPStatus.OK, {"items": [incident_view(item) for item in items], "next_cursor": next_cursor}
     )
