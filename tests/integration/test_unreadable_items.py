@@ -2,7 +2,9 @@
 the list answers with every other item, and the unreadable one is logged."""
 
 import pytest
+from moto.dynamodb.responses import DynamoHandler
 
+from stormwatch.local import dynamodb_engine
 from stormwatch.settings import get_settings
 
 
@@ -24,7 +26,10 @@ def snapshot_key(stack, incident_id):
     ],
     ids=["unparsable", "invalid"],
 )
-def test_an_unreadable_incident_is_left_out_of_the_list(stack, corruption, caplog):
+def test_an_unreadable_incident_is_left_out_of_the_list(stack, corruption, caplog, monkeypatch):
+    # moto's own serializer writes the empty name so that botocore cannot parse the answer (the local
+    # engine's json.dumps answer parses): the store must survive a response it cannot parse.
+    monkeypatch.setattr(dynamodb_engine.LocalDynamoHandler, "serialized", DynamoHandler.serialized)
     good, bad, other = stack.fire("db::down"), stack.fire("api::errors"), stack.fire("web::slow")
     _, item = snapshot_key(stack, bad)
     stack.client.put_item(TableName=get_settings().table_name, Item={**item, **corruption})
