@@ -11,7 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
 
-from stormwatch.api.http import Routes, json_response
+from stormwatch.api.http import Routes, current_caller, json_response
 from stormwatch.domain.errors import Conflict, InvalidInput
 from stormwatch.domain.models import Caller
 from stormwatch.settings import get_settings
@@ -61,6 +61,13 @@ def _runner() -> tuple[Any, Callable[..., dict[str, Any]]]:
         return command()
 
     return config, run
+
+
+def command(routes: Routes, status: HTTPStatus, act: Callable[[Caller], object]) -> Response[str]:
+    """The answer of a command that `act` carries out as the request's caller: `status` with what it
+    returns, once per Idempotency-Key."""
+    caller = current_caller(routes)
+    return idempotent(routes, caller, lambda: (status, act(caller)))
 
 
 def idempotent(routes: Routes, caller: Caller, command: Callable[[], Answer]) -> Response[str]:

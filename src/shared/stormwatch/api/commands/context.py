@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from stormwatch.api.commands.incidents import INCIDENT_COMMAND
 from stormwatch.api.context_schemas import ActionBody, SignalBody, SloViolationBody, TagsBody, TicketBody
-from stormwatch.api.http import BODY_ERRORS, answers, create_router, current_caller, expected_version
-from stormwatch.api.idempotency import idempotent
+from stormwatch.api.http import BODY_ERRORS, answers, create_router, expected_version
+from stormwatch.api.idempotency import command
 from stormwatch.api.schemas import event_view, incident_view
 from stormwatch.wiring import context_commands
 
@@ -23,14 +23,10 @@ RECORDED = (*BODY_ERRORS, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus
     "/v1/incidents/<incident_id>/signals", responses=answers(HTTPStatus.CREATED, "TimelineEvent", *RECORDED)
 )
 def add_signal(incident_id: str, body: Annotated[SignalBody, Body()]) -> Response[str]:
-    caller = current_caller(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.CREATED,
-            event_view(context_commands().signal(caller, incident_id, body.to_signal())),
-        ),
+        HTTPStatus.CREATED,
+        lambda caller: event_view(context_commands().signal(caller, incident_id, body.to_signal())),
     )
 
 
@@ -39,24 +35,20 @@ def add_signal(incident_id: str, body: Annotated[SignalBody, Body()]) -> Respons
     responses=answers(HTTPStatus.CREATED, "TimelineEvent", *RECORDED),
 )
 def add_slo_violation(incident_id: str, body: Annotated[SloViolationBody, Body()]) -> Response[str]:
-    caller = current_caller(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.CREATED,
-            event_view(
-                context_commands().slo_violation(
-                    caller,
-                    incident_id,
-                    body.slo_id,
-                    body.window_start,
-                    body.window_end,
-                    body.error_budget_consumed,
-                    body.threshold_breached,
-                    body.checked_details(),
-                )
-            ),
+        HTTPStatus.CREATED,
+        lambda caller: event_view(
+            context_commands().slo_violation(
+                caller,
+                incident_id,
+                body.slo_id,
+                body.window_start,
+                body.window_end,
+                body.error_budget_consumed,
+                body.threshold_breached,
+                body.checked_details(),
+            )
         ),
     )
 
@@ -65,26 +57,22 @@ def add_slo_violation(incident_id: str, body: Annotated[SloViolationBody, Body()
     "/v1/incidents/<incident_id>/tags", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
 )
 def change_tags(incident_id: str, body: Annotated[TagsBody, Body()]) -> Response[str]:
-    caller, version = current_caller(router), expected_version(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.OK,
-            incident_view(context_commands().tags(caller, incident_id, body.add, body.remove, version)),
+        HTTPStatus.OK,
+        lambda caller: incident_view(
+            context_commands().tags(caller, incident_id, body.add, body.remove, expected_version(router))
         ),
     )
 
 
 @router.post("/v1/incidents/<incident_id>/tickets", responses=answers(HTTPStatus.OK, "Incident", *RECORDED))
 def link_ticket(incident_id: str, body: Annotated[TicketBody, Body()]) -> Response[str]:
-    caller = current_caller(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.OK,
-            incident_view(context_commands().ticket(caller, incident_id, body.system, body.key, body.url)),
+        HTTPStatus.OK,
+        lambda caller: incident_view(
+            context_commands().ticket(caller, incident_id, body.system, body.key, body.url)
         ),
     )
 
@@ -93,12 +81,10 @@ def link_ticket(incident_id: str, body: Annotated[TicketBody, Body()]) -> Respon
     "/v1/incidents/<incident_id>/actions", responses=answers(HTTPStatus.CREATED, "TimelineEvent", *RECORDED)
 )
 def record_action(incident_id: str, body: Annotated[ActionBody, Body()]) -> Response[str]:
-    caller = current_caller(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.CREATED,
-            event_view(context_commands().action(caller, incident_id, body.kind, body.label, body.details)),
+        HTTPStatus.CREATED,
+        lambda caller: event_view(
+            context_commands().action(caller, incident_id, body.kind, body.label, body.details)
         ),
     )

@@ -16,7 +16,7 @@ from stormwatch.api.http import (
     json_response,
     reused_answer,
 )
-from stormwatch.api.idempotency import idempotent
+from stormwatch.api.idempotency import command, idempotent
 from stormwatch.api.schemas import (
     AssignmentBody,
     CommentBody,
@@ -72,15 +72,13 @@ def open_incident(body: Annotated[CreateIncidentBody, Body()]) -> Response[str]:
     "/v1/incidents/<incident_id>/status", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
 )
 def change_status(incident_id: str, body: Annotated[StatusChangeBody, Body()]) -> Response[str]:
-    caller, version = current_caller(router), expected_version(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.OK,
-            incident_view(
-                incident_commands().set_status(caller, incident_id, body.status, body.note, version)
-            ),
+        HTTPStatus.OK,
+        lambda caller: incident_view(
+            incident_commands().set_status(
+                caller, incident_id, body.status, body.note, expected_version(router)
+            )
         ),
     )
 
@@ -89,15 +87,13 @@ def change_status(incident_id: str, body: Annotated[StatusChangeBody, Body()]) -
     "/v1/incidents/<incident_id>/severity", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
 )
 def change_severity(incident_id: str, body: Annotated[SeverityBody, Body()]) -> Response[str]:
-    caller, version = current_caller(router), expected_version(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.OK,
-            incident_view(
-                incident_commands().set_severity(caller, incident_id, body.severity, body.reason, version)
-            ),
+        HTTPStatus.OK,
+        lambda caller: incident_view(
+            incident_commands().set_severity(
+                caller, incident_id, body.severity, body.reason, expected_version(router)
+            )
         ),
     )
 
@@ -106,13 +102,11 @@ def change_severity(incident_id: str, body: Annotated[SeverityBody, Body()]) -> 
     "/v1/incidents/<incident_id>/assignment", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
 )
 def change_assignment(incident_id: str, body: Annotated[AssignmentBody, Body()]) -> Response[str]:
-    caller, version = current_caller(router), expected_version(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.OK,
-            incident_view(incident_commands().assign(caller, incident_id, body.assignee, version)),
+        HTTPStatus.OK,
+        lambda caller: incident_view(
+            incident_commands().assign(caller, incident_id, body.assignee, expected_version(router))
         ),
     )
 
@@ -121,13 +115,11 @@ def change_assignment(incident_id: str, body: Annotated[AssignmentBody, Body()])
     "/v1/incidents/<incident_id>/silence", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
 )
 def silence_incident(incident_id: str, body: Annotated[SilenceBody, Body()]) -> Response[str]:
-    caller, version = current_caller(router), expected_version(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.OK,
-            incident_view(incident_commands().silence(caller, incident_id, body.until, version)),
+        HTTPStatus.OK,
+        lambda caller: incident_view(
+            incident_commands().silence(caller, incident_id, body.until, expected_version(router))
         ),
     )
 
@@ -153,17 +145,18 @@ def end_silence(incident_id: str) -> Response[str]:
     "/v1/incidents/<incident_id>/links", responses=answers(HTTPStatus.OK, "Incident", *INCIDENT_COMMAND)
 )
 def link_incident(incident_id: str, body: Annotated[LinkBody, Body()]) -> Response[str]:
-    caller, version = current_caller(router), expected_version(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.OK,
-            incident_view(
-                incident_commands().link(
-                    caller, incident_id, body.type, body.incident_id, body.resolve_with_parent, version
-                )
-            ),
+        HTTPStatus.OK,
+        lambda caller: incident_view(
+            incident_commands().link(
+                caller,
+                incident_id,
+                body.type,
+                body.incident_id,
+                body.resolve_with_parent,
+                expected_version(router),
+            )
         ),
     )
 

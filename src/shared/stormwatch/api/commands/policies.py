@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from stormwatch.api.http import BODY_ERRORS, answers, create_router, current_caller, json_response
-from stormwatch.api.idempotency import idempotent
+from stormwatch.api.idempotency import command
 from stormwatch.api.schemas import (
     OrgSettingsBody,
     PolicyBody,
@@ -26,14 +26,10 @@ router = create_router()
     ),
 )
 def create_policy(body: Annotated[PolicyBody, Body()]) -> Response[str]:
-    caller = current_caller(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.CREATED,
-            policy_view(policy_admin().create(caller, body.model_dump(mode="json"))),
-        ),
+        HTTPStatus.CREATED,
+        lambda caller: policy_view(policy_admin().create(caller, body.model_dump(mode="json"))),
     )
 
 

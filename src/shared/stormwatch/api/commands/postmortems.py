@@ -15,7 +15,7 @@ from stormwatch.api.http import (
     expected_version,
     json_response,
 )
-from stormwatch.api.idempotency import idempotent
+from stormwatch.api.idempotency import command
 from stormwatch.api.postmortem_schemas import (
     ActionItemBody,
     ActionItemPatch,
@@ -43,13 +43,11 @@ router = create_router()
     ),
 )
 def create_postmortem(incident_id: str, body: Annotated[CreatePostmortemBody, Body()]) -> Response[str]:
-    caller = current_caller(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.CREATED,
-            postmortem_view(postmortems().create(caller, incident_id, body.related_incident_ids), []),
+        HTTPStatus.CREATED,
+        lambda caller: postmortem_view(
+            postmortems().create(caller, incident_id, body.related_incident_ids), []
         ),
     )
 
@@ -85,13 +83,11 @@ def replace_postmortem(incident_id: str, body: Annotated[PostmortemBody, Body()]
     ),
 )
 def move_postmortem(incident_id: str, body: Annotated[PostmortemStatusBody, Body()]) -> Response[str]:
-    caller, version = current_caller(router), expected_version(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.OK,
-            postmortem_view(postmortems().move(caller, incident_id, body.status, version)),
+        HTTPStatus.OK,
+        lambda caller: postmortem_view(
+            postmortems().move(caller, incident_id, body.status, expected_version(router))
         ),
     )
 
@@ -108,13 +104,11 @@ def move_postmortem(incident_id: str, body: Annotated[PostmortemStatusBody, Body
     ),
 )
 def add_action_item(incident_id: str, body: Annotated[ActionItemBody, Body()]) -> Response[str]:
-    caller = current_caller(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.CREATED,
-            item_view(postmortems().add_item(caller, incident_id, body.model_dump(exclude_none=True))),
+        HTTPStatus.CREATED,
+        lambda caller: item_view(
+            postmortems().add_item(caller, incident_id, body.model_dump(exclude_none=True))
         ),
     )
 

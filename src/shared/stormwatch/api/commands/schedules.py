@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from stormwatch.api.http import BODY_ERRORS, answers, create_router, current_caller, json_response
-from stormwatch.api.idempotency import idempotent
+from stormwatch.api.idempotency import command
 from stormwatch.api.schedule_schemas import (
     OverrideBody,
     ScheduleBody,
@@ -27,14 +27,10 @@ router = create_router()
     ),
 )
 def create_schedule(body: Annotated[ScheduleBody, Body()]) -> Response[str]:
-    caller = current_caller(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.CREATED,
-            schedule_view(schedule_admin().create(caller, body.model_dump(mode="json"))),
-        ),
+        HTTPStatus.CREATED,
+        lambda caller: schedule_view(schedule_admin().create(caller, body.model_dump(mode="json"))),
     )
 
 
@@ -72,14 +68,10 @@ def delete_schedule(schedule_id: str) -> Response[str]:
     ),
 )
 def add_override(schedule_id: str, body: Annotated[OverrideBody, Body()]) -> Response[str]:
-    caller = current_caller(router)
-    return idempotent(
+    return command(
         router,
-        caller,
-        lambda: (
-            HTTPStatus.CREATED,
-            override_view(schedule_admin().add_override(caller, schedule_id, body.model_dump())),
-        ),
+        HTTPStatus.CREATED,
+        lambda caller: override_view(schedule_admin().add_override(caller, schedule_id, body.model_dump())),
     )
 
 
