@@ -13,6 +13,7 @@ expect = console.expect
 
 # The browser tests' fixtures: Chromium, a page failing on console errors, and a stack for this module.
 browser = console.browser
+console_errors = console.console_errors
 page = console.page
 stack = console.stack
 
