@@ -8,6 +8,8 @@ import { clearMessages, h, replace, showError } from "./ui.js";
 const session = new Session();
 const main = document.getElementById("main");
 let cleanup = null;
+// Each navigation's number: a page whose render finishes after the user went on is put away unseen.
+let routing = 0;
 // The deployment's sign-in settings, fetched only when someone has to sign in.
 let config = null;
 
@@ -90,6 +92,7 @@ async function showSignIn(message) {
 }
 
 async function route() {
+  const turn = ++routing;
   clearMessages();
   if (cleanup) cleanup();
   cleanup = null;
@@ -111,8 +114,18 @@ async function route() {
   }
   try {
     const module = await import(`./pages/${found.page}.js`);
-    cleanup = (await module.render(main, { session, claims: session.claims, params: found.params, navigate })) || null;
+    if (turn !== routing) return;
+    // A page draws into a view of its own, so one still loading when the user moves on draws out of sight.
+    const view = h("div", { class: "page" });
+    replace(main, view);
+    const done = (await module.render(view, { session, claims: session.claims, params: found.params, navigate })) || null;
+    if (turn !== routing) {
+      if (done) done();
+      return;
+    }
+    cleanup = done;
   } catch (error) {
+    if (turn !== routing) return;
     replace(main, h("h1", {}, "This page could not be shown"), h("p", { role: "alert" }, error.message || String(error)));
     if (!(error instanceof ApiError)) throw error;
   }
