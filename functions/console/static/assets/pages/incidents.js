@@ -23,6 +23,7 @@ export async function render(main, { claims, navigate }) {
   let pages = [null]; // the cursors of the pages up to the one shown
   let items = [];
   let selected = 0;
+  let asked = 0;
   let nextCursor = null;
   let members = [];
   let listed = null; // the ids and statuses the list last showed
@@ -180,9 +181,12 @@ export async function render(main, { claims, navigate }) {
   }
 
   async function refresh() {
+    // Answers can come back out of order (a live refresh overtaken by a search): only the latest is drawn.
+    const turn = ++asked;
     try {
       const query = filtersToQuery(filters, { limit: 50, cursor: pages[pages.length - 1] });
       const answer = await api("/v1/incidents", { query });
+      if (turn !== asked) return;
       // The counts follow the list: read again when a refresh finds an incident new or changed.
       const shown = answer.items.map((incident) => `${incident.id}:${incident.status}`).join();
       if (listed !== null && shown !== listed) refreshCounts();
