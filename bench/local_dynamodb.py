@@ -119,6 +119,16 @@ def measure(size: int) -> dict[str, float]:
                 return
             raise AssertionError("the transaction's condition should have failed")
 
+        def newest_page(org: str) -> Any:
+            return client.query(
+                TableName=table,
+                IndexName="gsi1",
+                KeyConditionExpression="gsi1pk = :org",
+                ExpressionAttributeValues={":org": {"S": org}},
+                ScanIndexForward=False,
+                Limit=50,
+            )
+
         figures = {
             "TransactWriteItems (2 puts)": median_ms(transaction),
             "TransactWriteItems, condition fails": median_ms(failed_transaction),
@@ -140,26 +150,8 @@ def measure(size: int) -> dict[str, float]:
                     ExpressionAttributeValues={":pk": existing},
                 )
             ),
-            "Query, org index (the newest 50 of 1 org)": median_ms(
-                lambda _: client.query(
-                    TableName=table,
-                    IndexName="gsi1",
-                    KeyConditionExpression="gsi1pk = :org",
-                    ExpressionAttributeValues={":org": {"S": "ORG#bench"}},
-                    ScanIndexForward=False,
-                    Limit=50,
-                )
-            ),
-            "Query, org index (another org, 10 incidents)": median_ms(
-                lambda _: client.query(
-                    TableName=table,
-                    IndexName="gsi1",
-                    KeyConditionExpression="gsi1pk = :org",
-                    ExpressionAttributeValues={":org": {"S": "ORG#small"}},
-                    ScanIndexForward=False,
-                    Limit=50,
-                )
-            ),
+            "Query, org index (the newest 50 of 1 org)": median_ms(lambda _: newest_page("ORG#bench")),
+            "Query, org index (another org, 10 incidents)": median_ms(lambda _: newest_page("ORG#small")),
             "Query, timer index (one shard, 10 due)": median_ms(
                 lambda _: client.query(
                     TableName=table,
