@@ -8,6 +8,9 @@ HTTP layer (`before-send`), so serializing, signing and parsing, which the Lambd
 DynamoDB's own work is not. Every timed delivery is a repeat firing of an open incident (the common case
 of a storm), answered 202.
 
+Then the heavy alarm's delivery signed by Stormwatch's DynamoDB signer and by botocore's own SigV4Auth,
+in interleaved rounds (a ratio that load on the machine does not disturb).
+
 Also printed: the log bytes each delivery writes (CloudWatch Logs ingestion, for docs/cost.md), and with
 `--profile` a CPU profile (cProfile on process time) of the single-alert generic delivery.
 
@@ -181,6 +184,21 @@ def main() -> None:
             f"{name:<54} {len(replays['steady ' + name].answers):>8} {best:16.2f} {middle:8.2f} "
             f"{best / alerts:13.3f} {middle / alerts:8.3f} {log_bytes:>6}"
         )
+
+    # The request signer against botocore's own SigV4, rounds interleaved so that load hits both alike.
+    from stormwatch.store.sigv4 import choose_signer
+
+    heavy = next(iter(SCENARIOS))
+    signed: dict[str, list[float]] = {"stormwatch's signer": [], "botocore's SigV4Auth": []}
+    for _ in range(args.rounds):
+        for signer, rounds in signed.items():
+            if signer.startswith("botocore"):
+                client.meta.events.unregister("choose-signer.dynamodb", choose_signer)
+            rounds.append(deliver(heavy, 200)[0] * 1000 / 200)
+            client.meta.events.register_first("choose-signer.dynamodb", choose_signer)
+    print(f"\n{heavy}, by request signer (rounds interleaved)")
+    for signer, rounds in signed.items():
+        print(f"  {signer:<26} ms/delivery min {min(rounds):.2f}  median {statistics.median(rounds):.2f}")
 
     if args.profile:
         import cProfile

@@ -3,8 +3,10 @@ and each setting. (Across two Lambda containers: tests/e2e/test_integration_chan
 
 import hashlib
 import hmac
+import json
 
 from stormwatch.ids import secret_hash
+from stormwatch.store.codec import to_attr
 from stormwatch.store.keys import IntegrationKeys
 from tests.integration.conftest import load_event
 
@@ -72,15 +74,40 @@ def test_settings_reach_the_retired_key_too_while_its_grace_lasts(stack):
     assert answer.body["results"][0]["incident_key"].endswith("::fixed")
 
 
+def _key_item_key(stack, source):
+    key = stack.keys[("acme", source)]
+    return {name: {"S": value} for name, value in IntegrationKeys.by_secret_hash(secret_hash(key)).items()}
+
+
 def test_a_key_item_stored_before_it_carried_the_settings_still_authenticates(stack):
-    key = stack.keys[("acme", "generic")]
-    item_key = {
-        name: {"S": value} for name, value in IntegrationKeys.by_secret_hash(secret_hash(key)).items()
-    }
-    stack.client.update_item(TableName="stormwatch-test", Key=item_key, UpdateExpression="REMOVE integration")
+    item_key = _key_item_key(stack, "generic")
+    stack.client.update_item(
+        TableName="stormwatch-test", Key=item_key, UpdateExpression="REMOVE integration_json"
+    )
     assert stack.hook("generic_firing").status == 202
     generic = integration_of(stack, "generic")
     patch(stack, generic["id"], {"key_template": "{service}::fixed"})
     assert stack.hook("generic_firing").body["results"][0]["incident_key"].endswith("::fixed")
     assert stack.call("DELETE", f"/v1/integrations/{generic['id']}", roles="[admin]").status == 204
     assert stack.hook("generic_firing").status == 401
+
+
+def test_a_key_item_carrying_the_settings_as_a_map_still_applies_them_until_they_are_rewritten(stack):
+    generic = integration_of(stack, "generic")
+    patch(stack, generic["id"], {"key_template": "{service}::mapped"})
+    item_key = _key_item_key(stack, "generic")
+    stored = stack.client.get_item(TableName="stormwatch-test", Key=item_key)["Item"]
+    # The layout written before the settings were one JSON text: the same settings, as a map attribute.
+    settings = json.loads(stored["integration_json"]["S"])
+    stack.client.update_item(
+        TableName="stormwatch-test",
+        Key=item_key,
+        UpdateExpression="SET integration = :settings REMOVE integration_json",
+        ExpressionAttributeValues={":settings": to_attr(settings)},
+    )
+    assert stack.hook("generic_firing").body["results"][0]["incident_key"].endswith("::mapped")
+    patch(stack, generic["id"], {"key_template": "{service}::rewritten"})
+    rewritten = stack.client.get_item(TableName="stormwatch-test", Key=item_key)["Item"]
+    assert "integration" not in rewritten
+    assert json.loads(rewritten["integration_json"]["S"])["key_template"] == "{service}::rewritten"
+    assert stack.hook("generic_firing").body["results"][0]["incident_key"].endswith("::rewritten")
