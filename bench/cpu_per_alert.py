@@ -33,7 +33,7 @@ ROOT = _environment.ROOT
 # As deployed: metrics are written (embedded metric format), logs at the template's level.
 os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Stormwatch"
-os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
 
 
 def heavy_alarm() -> str:
