@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/cpu_per_alert.py
 	$(BIN)/python bench/snapshot_sizes.py
 	$(BIN)/python bench/dynamodb_costs.py
+	$(BIN)/python bench/cost_model.py
 	$(BIN)/python bench/queries.py
 	$(BIN)/python bench/sweeps.py 100 10000
 	$(BIN)/python bench/storm.py

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 import _environment
-from payloads import alertmanager_body
+from payloads import TEAM_KEY_TEMPLATE, alertmanager_body, alertmanager_teams_body
 from stormwatch import wiring
 from stormwatch.local.lambdas import LocalFunction
 
@@ -36,7 +36,7 @@ ROOT = _environment.ROOT
 # As deployed: metrics are written (embedded metric format), logs at the template's level.
 os.environ.pop("POWERTOOLS_METRICS_DISABLED", None)
 os.environ["POWERTOOLS_METRICS_NAMESPACE"] = "Stormwatch"
-os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO")
 
 
 def heavy_alarm() -> str:
@@ -53,18 +53,26 @@ def heavy_alarm() -> str:
     )
 
 
-SCENARIOS: dict[str, tuple[str, Callable[[], str], int]] = {
-    # name: (source, body, alerts in it)
-    "generic, 1 alert (the heavy alarm)": ("generic", heavy_alarm, 1),
-    "alertmanager, 1 alert": ("alertmanager", lambda: alertmanager_body("cpu-one", 1, 1), 1),
+SCENARIOS: dict[str, tuple[str, Callable[[int], str], int]] = {
+    # name: (integration, the body of a sender's n-th notification, alerts in it); "alertmanager-teams"
+    # keys each team's alerts apart, so its bodies take several writes, each with its delivery's marker
+    "generic, 1 alert (the heavy alarm)": ("generic", lambda _n: heavy_alarm(), 1),
+    "alertmanager, 1 alert": ("alertmanager", lambda _n: alertmanager_body("cpu-one", 1, 1), 1),
     "alertmanager, 10 alerts, 1 key, 10 fingerprints": (
         "alertmanager",
-        lambda: alertmanager_body("cpu-ten", 10, 10),
+        lambda _n: alertmanager_body("cpu-ten", 10, 10),
+        10,
+    ),
+    "alertmanager, 10 alerts, 10 keys (one per team)": (
+        "alertmanager-teams",
+        lambda n: alertmanager_teams_body(
+            "cpu-teams", teams=10, alerts_per_team=1, fingerprints=1, group=f"{n}"
+        ),
         10,
     ),
     "alertmanager, 1,000 alerts, 1 key, 100 fingerprints": (
         "alertmanager",
-        lambda: alertmanager_body("cpu-wide", 1000, 100),
+        lambda _n: alertmanager_body("cpu-wide", 1000, 100),
         1000,
     ),
 }
@@ -120,20 +128,20 @@ def main() -> None:
     replays: dict[str, Replay] = {}
     events: dict[str, dict[str, Any]] = {}
     with _environment.moto_table() as (client, _raw):
-        keys = {
-            source: wiring.integration_admin().create("acme", source, source).key
-            for source in ("generic", "alertmanager")
-        }
+        admin = wiring.integration_admin()
+        keys = {source: admin.create("acme", source, source).key for source in ("generic", "alertmanager")}
+        keys["alertmanager-teams"] = admin.create("acme", "alertmanager", "teams", TEAM_KEY_TEMPLATE).key
         handler = LocalFunction(
             "ingest", ROOT / "functions" / "ingest", "app.lambda_handler", in_process=True
         )
         for name, (source, body, _alerts) in SCENARIOS.items():
-            event = event_for(source, keys[source], body())
+            event = event_for(source, keys[source], body(0))
             with contextlib.redirect_stdout(io.StringIO()):
                 assert handler.invoke(event)["statusCode"] == 202  # opens the incident
                 # A container's first repeat of a key and its later ones differ (it learns the incident's
                 # id): both are recorded, the first to warm the timed container up.
-                for recording in ("first", "steady"):
+                for number, recording in enumerate(("first", "steady"), start=1):
+                    event["body"] = body(number)
                     replay = Replay()
                     client.meta.events.register("after-call.dynamodb.*", replay.record)
                     assert handler.invoke(event)["statusCode"] == 202

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import _environment
 from capacity import CapacityMeter
-from payloads import alertmanager_body
+from payloads import TEAM_KEY_TEMPLATE, alertmanager_body, alertmanager_teams_body
 from stormwatch import wiring
 from stormwatch.domain.listing import IncidentFilter
 from stormwatch.domain.models import Caller, NewIncident, Role, Severity, Status
@@ -123,6 +123,21 @@ def main() -> None:
             "writes per key, not per alert",
             lambda: ingest.receive("alertmanager", {"authorization": am}, body),
         )
+
+        team_key = wiring.integration_admin().create("acme", "alertmanager", "teams", TEAM_KEY_TEMPLATE).key
+        teams = f"Bearer {team_key}"
+        for group, label in (
+            ("new", "new"),
+            # A container that has not yet seen a key reads its incident's id back after a transaction.
+            ("later", "all repeats, the container's first"),
+            ("latest", "all repeats"),
+        ):
+            body = alertmanager_teams_body("bench", teams=10, alerts_per_team=1, fingerprints=1, group=group)
+            measure(
+                f"Alertmanager body: 10 alerts, 10 keys ({label})",
+                "a write per key, each with the delivery's marker",
+                lambda body=body: ingest.receive("alertmanager", {"authorization": teams}, body.encode()),
+            )
 
         admin = Caller(org="acme", user="root", roles=frozenset({Role.ADMIN}))
         for handle in ("bob", "carol"):

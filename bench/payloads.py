@@ -27,3 +27,30 @@ def alertmanager_body(group: str, alerts: int, fingerprints: int) -> str:
             ],
         }
     )
+
+
+# An integration whose key template makes each team's alerts of one Alertmanager group their own incident.
+TEAM_KEY_TEMPLATE = {"key_template": "{labels.team}"}
+
+
+def alertmanager_teams_body(
+    tag: str, teams: int, alerts_per_team: int, fingerprints: int, group: str = "one"
+) -> str:
+    """One Alertmanager group whose alerts belong to `teams` teams: under TEAM_KEY_TEMPLATE, one body
+    over `teams` incident keys. Bodies of other `group`s fire the same alerts, as a sender's later
+    notification of the group does (an identical body within minutes is a retry, not a repeat)."""
+    one_team = json.loads(alertmanager_body(tag, alerts_per_team, fingerprints))["alerts"]
+    return json.dumps(
+        {
+            **json.loads(alertmanager_body(f"{tag}-{group}", 0, 1)),
+            "alerts": [
+                {
+                    **alert,
+                    "labels": {**alert["labels"], "team": f"{tag}-team{k}"},
+                    "fingerprint": f"{k}-{alert['fingerprint']}",
+                }
+                for k in range(teams)
+                for alert in one_team
+            ],
+        }
+    )

@@ -64,7 +64,7 @@ def main() -> None:
     import boto3
 
     from capacity import CapacityMeter
-    from payloads import alertmanager_body
+    from payloads import TEAM_KEY_TEMPLATE, alertmanager_body, alertmanager_teams_body
     from stormwatch import wiring
     from stormwatch.local.cli import create_table
     from stormwatch.local.lambdas import LocalFunction
@@ -78,20 +78,7 @@ def main() -> None:
             ],
             # One Alertmanager body is one group; an integration's key template splits it over 20 keys.
             "1,000 alerts over 20 keys in one body (key template {labels.team})": lambda tag: [
-                json.dumps(
-                    {
-                        **json.loads(alertmanager_body(f"{tag}-one", 0, 1)),
-                        "alerts": [
-                            {
-                                **alert,
-                                "labels": {**alert["labels"], "team": f"{tag}-team{k}"},
-                                "fingerprint": f"{k}-{alert['fingerprint']}",
-                            }
-                            for k in range(20)
-                            for alert in json.loads(alertmanager_body(tag, 50, 5))["alerts"]
-                        ],
-                    }
-                )
+                alertmanager_teams_body(tag, teams=20, alerts_per_team=50, fingerprints=5)
             ],
             "1,000 alerts, 1 key, 100 fingerprints, one body": lambda tag: [
                 alertmanager_body(f"{tag}-wide", 1000, 100)
@@ -105,7 +92,7 @@ def main() -> None:
             settings = get_settings()
             client = dynamodb_client(settings)
             create_table(client, ROOT / "template.yaml", settings.table_name)
-            template = {"key_template": "{labels.team}"} if "key template" in name else {}
+            template = TEAM_KEY_TEMPLATE if "key template" in name else {}
             key = wiring.integration_admin().create("acme", "alertmanager", "storm", template).key
             handler = LocalFunction(
                 "ingest", ROOT / "functions" / "ingest", "app.lambda_handler", in_process=True

@@ -6,6 +6,7 @@ powertools' resolver keeps the current event per process, so in-process handlers
 """
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from stormwatch import wiring
 from stormwatch.domain.errors import Conflict
 from stormwatch.domain.models import Caller, NewIncident, Role, Severity, Status
+from stormwatch.store.policies import PolicyStore
 from tests.integration.conftest import load_event
 
 ALARM = json.loads(load_event("ingest/generic_firing.json")["body"])
@@ -100,3 +102,24 @@ def test_fifty_simultaneous_open_for_service_creations_make_one_incident(stack):
     assert len({incident.id for incident, _ in outcomes}) == 1
     assert sorted(reused for _, reused in outcomes) == [False] + [True] * 49
     assert len(stack.incidents()) == 1
+
+
+def test_two_admins_changing_different_settings_at_once_both_keep_theirs(stack, monkeypatch):
+    admin = Caller(org="acme", user="root", roles=frozenset({Role.ADMIN}))
+    wiring.policy_admin().update_settings(admin, {"inactivity_days": 14})
+    # Both changes are on their way to the table before either lands: a read of the settings and a put
+    # of the whole item would write one admin's change over the other's.
+    both_ready = threading.Barrier(2, timeout=10)
+    write = PolicyStore.update_settings
+
+    def when_both_ready(store, *args, **kwargs):
+        both_ready.wait()
+        return write(store, *args, **kwargs)
+
+    monkeypatch.setattr(PolicyStore, "update_settings", when_both_ready)
+    changes = [{"inactivity_days": 3}, {"postmortem_required_severities": ["critical", "high"]}]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda fields: wiring.policy_admin().update_settings(admin, fields), changes))
+    settings = wiring.policy_admin().settings(admin)
+    assert settings.inactivity_days == 3
+    assert settings.postmortem_required_severities == [Severity.CRITICAL, Severity.HIGH]

@@ -62,11 +62,10 @@ class PolicyAdmin:
             self._store.get(caller.org, default)
         if fields.get("default_schedule_id") is not None:
             self._schedules.get(caller.org, fields["default_schedule_id"])
-        settings = OrgSettings.model_validate(
-            {**self._store.settings(caller.org).model_dump(), **fields, "updated_at": self._clock.now()}
-        )
-        self._store.save_settings(caller.org, settings)
-        return settings
+        # Only the named settings are validated and written: the others stay as stored, whatever a
+        # concurrent change did to them.
+        changed = OrgSettings.model_validate({**fields, "updated_at": self._clock.now()})
+        return self._store.update_settings(caller.org, changed, fields)
 
     def _require_schedules(self, org: str, policy: EscalationPolicy) -> None:
         """A schedule target names a schedule of the org, or its level would page nobody (one BatchGetItem

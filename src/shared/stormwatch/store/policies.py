@@ -8,6 +8,7 @@ fields, which the PynamoDB models of store/documents.py declare):
   and nudges), which must not load PynamoDB (DESIGN "Data"), and read only the attributes they use.
 """
 
+from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -92,15 +93,20 @@ class PolicyStore:
         record = records.find(PolicyKeys.settings(org), consistent)
         return OrgSettings.model_validate(record.values_of(OrgSettings.model_fields) if record else {})
 
-    def save_settings(self, org: str, settings: OrgSettings) -> None:
+    def update_settings(self, org: str, changed: OrgSettings, names: Iterable[str]) -> OrgSettings:
+        """Write the `names`d settings of `changed` and its `updated_at` in one UpdateItem, leaving the
+        others as they are stored: two admins changing different settings at once both keep theirs, where a
+        read and a put of the whole item would lose one. Returns the settings as stored after it."""
         _, records = self._records
-        record = records.at(
-            PolicyKeys.settings(org),
-            entity="settings",
-            **settings.model_dump(mode="json", exclude_none=True),
-        )
+        record = records.at(PolicyKeys.settings(org))
+        values = changed.model_dump(mode="json", include={*names, "updated_at"})
+        actions = [records.entity.set("settings")] + [
+            getattr(records, name).remove() if value is None else getattr(records, name).set(value)
+            for name, value in values.items()
+        ]
         with records.translated():
-            record.save()
+            record.update(actions=actions)
+        return OrgSettings.model_validate(record.values_of(OrgSettings.model_fields))
 
     def _record(self, org: str, policy: EscalationPolicy) -> "PolicyRecord":
         records, _ = self._records
