@@ -2,6 +2,11 @@
 metrics (embedded metric format). A record that fails is reported alone and retried from there; the records
 before it are not."""
 
+import gc
+
+# Collection waits until the imports are done (see stormwatch.startup).
+gc.disable()
+
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -9,6 +14,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from stormwatch.services.aggregates import publish
+from stormwatch.startup import imported
 from stormwatch.wiring import incident_aggregates
 
 logger = Logger()
@@ -24,3 +30,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return process_partial_response(event, record_handler, processor, context)
+
+
+imported()

@@ -2,6 +2,11 @@
 integrations, escalation policies and the org's settings, a Router per resource. Every POST honours
 Idempotency-Key; incident commands honour If-Match."""
 
+import gc
+
+# Collection waits until the imports are done (see stormwatch.startup).
+gc.disable()
+
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -17,6 +22,7 @@ from stormwatch.api.commands import (
     schedules,
 )
 from stormwatch.api.http import create_app, guard_request
+from stormwatch.startup import imported
 
 logger = Logger()
 app = create_app()
@@ -32,3 +38,6 @@ def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return resolve(event, context)
+
+
+imported()

@@ -2,6 +2,11 @@
 
 `POST /v2/enqueue` is PagerDuty's Events API v2, answered in PagerDuty's own shapes."""
 
+import gc
+
+# Collection waits until the imports are done (see stormwatch.startup).
+gc.disable()
+
 from collections.abc import Callable
 from dataclasses import asdict
 from http import HTTPStatus
@@ -15,6 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from stormwatch.api.hooks_openapi import INTEGRATION_KEY_SCHEMES, hook_operation
 from stormwatch.api.http import create_app, guard_request, json_response, raw_body
 from stormwatch.clock import iso
+from stormwatch.startup import imported
 from stormwatch.wiring import ingest_service
 
 logger = Logger()
@@ -86,3 +92,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if response["statusCode"] >= 400:
         metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
     return response
+
+
+imported()

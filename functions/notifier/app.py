@@ -2,12 +2,18 @@
 signed webhooks, email) and publishes lifecycle events to EventBridge. A record that fails is reported
 alone and retried from there; one that keeps failing goes to the dead-letter queue."""
 
+import gc
+
+# Collection waits until the imports are done (see stormwatch.startup).
+gc.disable()
+
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from stormwatch.startup import imported
 from stormwatch.wiring import notifier
 
 logger = Logger()
@@ -22,3 +28,6 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return process_partial_response(event, record_handler, processor, context)
+
+
+imported()

@@ -2,6 +2,11 @@
 integrations, escalation policies and settings for everyone who may see them, a Router per resource; and
 the OpenAPI document."""
 
+import gc
+
+# Collection waits until the imports are done (see stormwatch.startup).
+gc.disable()
+
 from http import HTTPStatus
 from typing import Any, cast
 
@@ -21,6 +26,7 @@ from stormwatch.api.queries import (
     postmortems,
     schedules,
 )
+from stormwatch.startup import imported
 
 logger = Logger()
 app = create_app()
@@ -43,3 +49,6 @@ def openapi_document() -> Response[str]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)
+
+
+imported()

@@ -126,6 +126,12 @@ def test_the_draft_takes_title_summary_impact_and_empty_sections():
     assert list(postmortem.sections) == [section.key for section in BUILT_IN_SECTIONS]
 
 
+def test_the_built_in_sections_are_valid_sections():
+    # They are constructed without validation (off the cold start): each must pass the model's own rules.
+    for section in BUILT_IN_SECTIONS:
+        assert TemplateSection.model_validate(section.model_dump()) == section
+
+
 def test_a_template_sent_back_keeps_the_built_in_sections_and_refuses_a_key_twice():
     detection = TemplateSection(key="detection", title="Detection")
     assert org_sections([*BUILT_IN_SECTIONS, detection]) == [detection]

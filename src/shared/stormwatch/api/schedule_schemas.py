@@ -1,7 +1,7 @@
 """Request bodies and response views of on-call schedules."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AwareDatetime, Field
 
@@ -18,7 +18,11 @@ from stormwatch.domain.schedules import (
     Shift,
     TimeZoneName,
 )
-from stormwatch.services.schedules import MemberShift, ScheduleOnCall
+
+if TYPE_CHECKING:
+    # Types of two views only: the schedules service (and the stores it drives) loads when a request builds
+    # it, not with every route of the commands and queries handlers.
+    from stormwatch.services.schedules import MemberShift, ScheduleOnCall
 
 _REMINDER_HOURS = "how long before a shift starts its member is reminded (0: no reminders)"
 
@@ -72,11 +76,11 @@ def on_call_view(schedule: Schedule, answer: OnCall) -> dict[str, Any]:
     }
 
 
-def everyone_view(found: list[ScheduleOnCall]) -> dict[str, Any]:
+def everyone_view(found: "list[ScheduleOnCall]") -> dict[str, Any]:
     return {"items": [on_call_view(item.schedule, item.on_call) for item in found], "next_cursor": None}
 
 
-def member_shifts_view(found: list[MemberShift]) -> dict[str, Any]:
+def member_shifts_view(found: "list[MemberShift]") -> dict[str, Any]:
     items = [
         {"schedule_id": item.schedule.id, "schedule_name": item.schedule.name, **shift_view(item.shift)}
         for item in found

@@ -1,7 +1,7 @@
 """Request bodies (validated by the resolver, and the source of the OpenAPI schema) and response views."""
 
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -21,7 +21,10 @@ from stormwatch.domain.models import (
     TimelineEvent,
 )
 from stormwatch.domain.severity import lookup_severity
-from stormwatch.store.incidents import IncidentDetail
+
+if TYPE_CHECKING:
+    # The detail view's type only: the incident store loads when a request builds a service.
+    from stormwatch.store.incidents import IncidentDetail
 
 
 def _severity_alias(value: Any) -> Any:
@@ -231,7 +234,7 @@ def event_view(event: TimelineEvent) -> dict[str, Any]:
     return view
 
 
-def detail_view(detail: IncidentDetail) -> dict[str, Any]:
+def detail_view(detail: "IncidentDetail") -> dict[str, Any]:
     """The incident with one entry per fingerprint (live counters joined to stored details) and the newest
     page of its timeline."""
     counters: dict[str, AlertState] = {state.fingerprint: state for state in detail.incident.alerts.values()}

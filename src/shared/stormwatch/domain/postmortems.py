@@ -52,18 +52,25 @@ _MOVES: dict[tuple[PostmortemStatus, PostmortemStatus], Role] = {
 
 
 class TemplateSection(BaseModel):
+    model_config = _BUILT_ON_FIRST_USE
+
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     title: str = Field(min_length=1, max_length=100)
     help: str = Field(default="", max_length=1000)
 
 
-BUILT_IN_SECTIONS = (
-    TemplateSection(key="summary", title="Summary", help="What happened, in a few sentences."),
-    TemplateSection(key="timeline", title="Timeline", help="Drafted from the incident's timeline."),
-    TemplateSection(key="root_cause", title="Root Cause", help="Why it happened."),
-    TemplateSection(key="impact", title="Impact", help="Who and what was affected, for how long."),
-    TemplateSection(key="action_items", title="Action Items", help="What we will change."),
-    TemplateSection(key="lessons_learned", title="Lessons Learned", help="What went well, what did not."),
+# Constructed, not validated (they are valid as written: a unit test validates them): validating them here
+# would build TemplateSection's validator at every cold start of the handlers that import this module.
+BUILT_IN_SECTIONS = tuple(
+    TemplateSection.model_construct(key=key, title=title, help=help)
+    for key, title, help in (
+        ("summary", "Summary", "What happened, in a few sentences."),
+        ("timeline", "Timeline", "Drafted from the incident's timeline."),
+        ("root_cause", "Root Cause", "Why it happened."),
+        ("impact", "Impact", "Who and what was affected, for how long."),
+        ("action_items", "Action Items", "What we will change."),
+        ("lessons_learned", "Lessons Learned", "What went well, what did not."),
+    )
 )
 BUILT_IN_KEYS = frozenset(section.key for section in BUILT_IN_SECTIONS)
 

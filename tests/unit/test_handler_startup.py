@@ -1,0 +1,52 @@
+"""What a handler's cold start does. It pauses garbage collection while it imports (stormwatch/startup.py):
+once imported, collection must be on again, or the container would keep every request's garbage, and what
+the imports made is kept out of later collections. The REST handlers import their routes' models and
+views, not the services and stores behind them: those load when a request builds its service."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.paths import ROOT
+
+HANDLERS = ("ingest", "commands", "queries", "aggregates", "notifier", "sweeps")
+SERVICES = """
+import sys
+import app
+print(sorted(name for name in sys.modules if name.startswith(("stormwatch.services.", "stormwatch.store."))))
+"""
+IMPORTED = """
+import gc
+import app
+print(gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+
+
+def _run(function: str, code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT / "functions" / function,
+        env={"PYTHONPATH": str(ROOT / "functions" / function), "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize("function", HANDLERS)
+def test_a_handler_collects_garbage_once_imported(function):
+    assert _run(function, IMPORTED).split() == ["True", "True"]
+
+
+@pytest.mark.parametrize(
+    ("function", "loaded"),
+    [
+        # The table's client and error translation, and the Idempotency-Key records' keys.
+        ("commands", ["stormwatch.store.codec", "stormwatch.store.keys", "stormwatch.store.table"]),
+        ("queries", ["stormwatch.store.codec", "stormwatch.store.table"]),
+    ],
+)
+def test_a_rest_handler_imports_no_service_or_store_of_its_resources(function, loaded):
+    assert _run(function, SERVICES) == str(loaded)
