@@ -43,9 +43,18 @@ def test_a_handler_collects_garbage_once_imported(function):
 @pytest.mark.parametrize(
     ("function", "loaded"),
     [
-        # The table's client and error translation, and the Idempotency-Key records' keys.
-        ("commands", ["stormwatch.store.codec", "stormwatch.store.keys", "stormwatch.store.table"]),
-        ("queries", ["stormwatch.store.codec", "stormwatch.store.table"]),
+        # The table's client (and its request signer) and error translation, and the Idempotency-Key
+        # records' keys.
+        (
+            "commands",
+            [
+                "stormwatch.store.codec",
+                "stormwatch.store.keys",
+                "stormwatch.store.sigv4",
+                "stormwatch.store.table",
+            ],
+        ),
+        ("queries", ["stormwatch.store.codec", "stormwatch.store.sigv4", "stormwatch.store.table"]),
     ],
 )
 def test_a_rest_handler_imports_no_service_or_store_of_its_resources(function, loaded):

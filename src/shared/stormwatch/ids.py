@@ -14,6 +14,12 @@ def _b32(data: bytes) -> str:
     return base64.b32encode(data).decode("ascii").rstrip("=").lower()
 
 
+def _b32_prefix(digest: bytes, characters: int) -> str:
+    """The first `characters` of the digest's base32, encoding only the 5-byte groups they come from
+    (base32 is pure Python, and every webhook computes a few of these)."""
+    return _b32(digest[: -(-characters // 8) * 5])[:characters]
+
+
 def normalize_key(text: str) -> str:
     """The canonical form of an incident key: NFC, surrounding blanks stripped."""
     return unicodedata.normalize("NFC", text).strip()
@@ -22,12 +28,12 @@ def normalize_key(text: str) -> str:
 def key_hash(org: str, incident_key: str) -> str:
     """20 base32 characters (100 bits) naming one (org, incident key) pair."""
     digest = hashlib.sha256(f"{org}\x00{normalize_key(incident_key)}".encode()).digest()
-    return _b32(digest)[:20]
+    return _b32_prefix(digest, 20)
 
 
 def short_hash(text: str) -> str:
     """A stable 16-character name for a user string (fingerprints) used inside keys and map paths."""
-    return _b32(hashlib.sha256(text.encode()).digest())[:16]
+    return _b32_prefix(hashlib.sha256(text.encode()).digest(), 16)
 
 
 def secret_hash(secret: str) -> str:

@@ -11,6 +11,7 @@ class Expression:
     def __init__(self) -> None:
         self.names: dict[str, str] = {}
         self.values: dict[str, Any] = {}
+        self._placeholders: dict[str, str] = {}
 
     def name(self, path: str) -> str:
         """Placeholders for a dotted document path; each part is one attribute or map key name."""
@@ -18,11 +19,10 @@ class Expression:
 
     def segment(self, name: str) -> str:
         """A placeholder for one name, which may itself contain dots (evidence keys do)."""
-        for placeholder, known in self.names.items():
-            if known == name:
-                return placeholder
-        placeholder = f"#n{len(self.names)}"
-        self.names[placeholder] = name
+        placeholder = self._placeholders.get(name)
+        if placeholder is None:
+            placeholder = self._placeholders[name] = f"#n{len(self.names)}"
+            self.names[placeholder] = name
         return placeholder
 
     def value(self, value: Any) -> str:
