@@ -545,6 +545,255 @@ def test_expressions_parsed_once_still_read_each_requests_names_and_values(engin
     }
 
 
+def expression_requests(client: Any) -> list[Any]:
+    """Writes and reads with update and condition expressions, some refused: each answer (or error) and
+    then every item, as the API returns them."""
+    key = {"pk": {"S": "incident-1"}, "sk": {"S": "SNAPSHOT"}}
+    names = {"#c": "alert_count", "#s": "status", "#fp": "fp1", "#n": "count", "#st": "status"}
+    values = {
+        ":one": {"N": "1"},
+        ":now": {"S": "2026-12-02T03:00:00Z"},
+        ":open": {"S": "open"},
+        ":ack": {"S": "acknowledged"},
+        ":zero": {"N": "0"},
+        ":firing": {"S": "firing"},
+    }
+    repeat = {
+        "TableName": TABLE,
+        "Key": key,
+        "UpdateExpression": "SET #c = #c + :one, alerts.#fp.#n = alerts.#fp.#n + :one, last_seen = :now"
+        " REMOVE changed",
+        "ConditionExpression": "#s IN (:open, :ack)"
+        " AND (attribute_not_exists(truncated) OR truncated = :zero) AND alerts.#fp.#st = :firing",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    without_zero = {name: value for name, value in values.items() if name != ":zero"}
+    without_status = {name: value for name, value in names.items() if name != "#s"}
+    requests: list[tuple[str, dict[str, Any]]] = [
+        (
+            "put_item",
+            {
+                "TableName": TABLE,
+                "Item": {
+                    **key,
+                    "status": {"S": "open"},
+                    "alert_count": {"N": "1"},
+                    "changed": {"BOOL": True},
+                    "tags": {"SS": ["a", "b"]},
+                    "history": {"L": [{"S": "first"}]},
+                    "alerts": {"M": {"fp1": {"M": {"count": {"N": "1"}, "status": {"S": "firing"}}}}},
+                },
+            },
+        ),
+        ("update_item", {**repeat, "ReturnValues": "ALL_NEW"}),
+        ("update_item", {**repeat, "ReturnValues": "UPDATED_OLD"}),
+        # The same expressions with other names and values: a fingerprint the item does not have.
+        (
+            "update_item",
+            {
+                **repeat,
+                "ExpressionAttributeNames": {**names, "#fp": "fp2"},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            },
+        ),
+        ("update_item", {**repeat, "ExpressionAttributeValues": {**values, ":open": {"S": "resolved"}}}),
+        ("update_item", {**repeat, "ExpressionAttributeValues": without_zero}),
+        ("update_item", {**repeat, "ExpressionAttributeNames": without_status}),
+        ("update_item", {**repeat, "ExpressionAttributeValues": {**values, ":extra": {"S": "unused"}}}),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET history = list_append(history, :more),"
+                " note = if_not_exists(note, :n) ADD labels :new, repeats :one DELETE tags :old",
+                "ConditionExpression": "size(history) < :two AND begins_with(#s, :o) AND contains(tags, :a)"
+                " AND NOT attribute_type(#s, :number) AND alert_count BETWEEN :one AND :ten"
+                " AND alert_count <> :zero",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {
+                    ":more": {"L": [{"S": "second"}]},
+                    ":n": {"S": "noted"},
+                    ":new": {"SS": ["c"]},
+                    ":old": {"SS": ["a"]},
+                    ":one": {"N": "1"},
+                    ":two": {"N": "2"},
+                    ":o": {"S": "op"},
+                    ":a": {"S": "a"},
+                    ":number": {"S": "N"},
+                    ":ten": {"N": "10"},
+                    ":zero": {"N": "0"},
+                },
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET alerts.fp2 = :alert, history[0] = :replaced REMOVE history[1]",
+                "ExpressionAttributeValues": {
+                    ":alert": {"M": {"count": {"N": "1"}}},
+                    ":replaced": {"S": "x"},
+                },
+                "ReturnValues": "UPDATED_NEW",
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET a = :v, a = :v",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET sk = :v",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET absent_total = absent_total + :v",
+                "ExpressionAttributeValues": {":v": {"N": "1"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET a = :v",
+                "ConditionExpression": "a = ",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET a = :v",
+                "ConditionExpression": "((a = :v))",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": {**key, "pk": {"S": "incident-2"}},
+                "UpdateExpression": "SET #s = :open",
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":open": {"S": "open"}},
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+        (
+            "put_item",
+            {
+                "TableName": TABLE,
+                "Item": {**key, "status": {"S": "new"}},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            },
+        ),
+        (
+            "delete_item",
+            {
+                "TableName": TABLE,
+                "Key": {**key, "pk": {"S": "incident-2"}},
+                "ConditionExpression": "#s = :open",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":open": {"S": "resolved"}},
+            },
+        ),
+        (
+            "scan",
+            {
+                "TableName": TABLE,
+                "FilterExpression": "#s = :open OR alert_count > :one",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":open": {"S": "open"}, ":one": {"N": "1"}},
+            },
+        ),
+        (
+            "query",
+            {
+                "TableName": TABLE,
+                "KeyConditionExpression": "pk = :pk",
+                "FilterExpression": "attribute_exists(alerts.fp2)",
+                "ExpressionAttributeValues": {":pk": {"S": "incident-1"}},
+            },
+        ),
+    ]
+    answers: list[Any] = []
+    for operation, request in requests:
+        try:
+            answer = getattr(client, operation)(**request)
+            answer.pop("ResponseMetadata")
+            answers.append(answer)
+        except ClientError as error:
+            answers.append((error.response["Error"], error.response.get("Item")))
+        except (
+            KeyError,
+            ValueError,
+        ) as error:  # what moto's server answers 500 (an undefined value, bad syntax)
+            answers.append((type(error).__name__, str(error)))
+    answers.append(sorted(client.scan(TableName=TABLE)["Items"], key=lambda item: item["pk"]["S"]))
+    return answers
+
+
+def test_expressions_are_evaluated_as_moto_evaluates_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine keeps a condition's parse for every request and copies and walks an update expression's
+    tree its own way: each answer, refusal and item is moto's."""
+    with mock_aws():
+        expected = expression_requests(Engine().client)
+    monkeypatch.setattr(dynamodb_backends, "backend", dynamodb_backends.backend)
+    monkeypatch.setattr(dynamodbstreams_backends, "backend", dynamodbstreams_backends.backend)
+    for owner, attribute, replacement in dynamodb_engine.PATCHES:
+        monkeypatch.setattr(owner, attribute, replacement, raising=False)
+    with mock_aws():
+        dynamodb_engine.install()
+        answered = expression_requests(Engine().client)
+
+    assert answered == expected
+    kinds = [answer[0] if isinstance(answer, tuple) else "ok" for answer in expected[:-1]]
+    refusals = [kind if isinstance(kind, str) else kind["Code"] for kind in kinds]
+    assert refusals == [
+        "ok",
+        "ok",
+        "ok",
+        "ConditionalCheckFailedException",  # another fingerprint: the same expressions, other names
+        "ConditionalCheckFailedException",  # other values
+        "KeyError",  # a value the condition uses is not defined
+        "KeyError",  # nor a name
+        "ValidationException",  # a value defined and unused
+        "ok",  # functions in both expressions
+        "ok",
+        "ValidationException",  # overlapping paths
+        "ValidationException",  # a key attribute updated
+        "ValidationException",  # arithmetic on an attribute the item does not have
+        "ValueError",  # a condition moto cannot parse
+        "ValidationException",  # redundant parentheses
+        "ok",
+        "ConditionalCheckFailedException",
+        "ConditionalCheckFailedException",
+        "ok",
+        "ok",
+    ]
+
+
 def test_an_index_answers_the_attributes_it_projects_as_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:
     item = {
         "pk": {"S": "inc-1"},

@@ -38,7 +38,7 @@ import functools
 import json
 import time
 import types
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,10 +51,11 @@ from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
 from moto.core.utils import get_service_model, utcnow
-from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.dynamodb.comparisons import AttributePath, AttributeValue, ConditionExpressionParser
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import GlobalSecondaryIndex, StreamShard, Table
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.dynamodb.parsing.validators import (
     ActionCountValidator,
@@ -554,14 +555,74 @@ def _parsed_update_expression(cls: type, expression: str) -> Any:
     return _update_expression(expression)
 
 
+@dataclass(frozen=True)
+class _Reference:
+    """A condition's `#name` or `:value`, left unresolved in a parse kept for every request."""
+
+    text: str
+
+
+class _Unresolved(dict[str, _Reference]):
+    """Expression attribute names or values standing for any request's: each is its reference."""
+
+    def __missing__(self, text: str) -> _Reference:
+        return _Reference(text)
+
+
+@dataclass(frozen=True)
+class _ParsedCondition:
+    tree: Any  # moto's syntax tree, its references unresolved
+    names: tuple[str, ...]  # what moto's parse lists as found (expr_attr_names_found)
+    values: tuple[str, ...]
+
+
 @functools.lru_cache(maxsize=PARSED_EXPRESSIONS_KEPT)
-def _condition_tokens(expression: str) -> tuple[Any, ...]:
-    return tuple(_lex_condition(ConditionExpressionParser(expression, None, None)))
+def _condition(expression: str) -> _ParsedCondition | None:
+    """moto's parse of a condition up to its syntax tree, whatever the names and values (they are looked up
+    only to build the operations); None for an expression it refuses."""
+    parser = ConditionExpressionParser(expression, _Unresolved(), _Unresolved())  # type: ignore[arg-type]
+    trees: list[Any] = []
+    parser._make_op_condition = trees.append  # type: ignore[method-assign,assignment]
+    try:
+        _parse_condition(parser)
+    except Exception:
+        return None
+    names, values = parser.expr_attr_names_found, parser.expr_attr_values_found
+    return _ParsedCondition(trees[0], tuple(names), tuple(values))
 
 
-def _lexed_condition(parser: ConditionExpressionParser) -> "deque[Any]":
-    # The tokens are named tuples; the parser consumes the deque it is given, so it gets its own.
-    return deque(_condition_tokens(parser.condition_expression))
+def _parsed_condition(parser: ConditionExpressionParser) -> Any:
+    """The condition's operations from its parse kept for every request, when each reference it makes is
+    in the request's names and values; else moto's own parse, which refuses it as it would."""
+    parsed = _condition(parser.condition_expression) if parser.condition_expression else None
+    names = parser.expression_attribute_names
+    values = parser.expression_attribute_values
+    if (
+        parsed is None
+        or not all(name in (names or ()) for name in parsed.names if name.startswith("#"))
+        or not all(value in (values or ()) for value in parsed.values)
+    ):
+        return _parse_condition(parser)
+    parser.expr_attr_names_found.extend(parsed.names)
+    parser.expr_attr_values_found.extend(parsed.values)
+    return parser._make_op_condition(parsed.tree)
+
+
+def _condition_operand(parser: ConditionExpressionParser, node: Any) -> Any:
+    """moto's operand, its references resolved in the request's names and values."""
+    if node.kind == ConditionExpressionParser.Kind.PATH:
+        return AttributePath([_resolved(parser, child.value) for child in node.children])
+    if node.kind == ConditionExpressionParser.Kind.EXPRESSION_ATTRIBUTE_VALUE:
+        return AttributeValue(_resolved(parser, node.value))
+    return _make_condition_operand(parser, node)
+
+
+def _resolved(parser: ConditionExpressionParser, value: Any) -> Any:
+    if not isinstance(value, _Reference):
+        return value  # resolved by moto's own parse, or a plain attribute name or index
+    if value.text.startswith("#"):
+        return parser.expression_attribute_names[value.text]  # type: ignore[index]
+    return parser.expression_attribute_values[value.text]  # type: ignore[index]
 
 
 def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> DynamoType:
@@ -576,6 +637,63 @@ def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> Dyna
     elif isinstance(inner, dict):
         duplicate.value = {name: _copied_value(part) for name, part in inner.items()}
     return duplicate
+
+
+def _copied_node(node: Node, memo: dict[int, Any]) -> Node:
+    """A deep copy of an update expression's node (each UpdateItem validates its own copy of the parsed
+    expression): what the generic deepcopy makes, without reconstructing each node through its pickling
+    protocol (a third of an UpdateItem's validation)."""
+    duplicate = object.__new__(type(node))
+    memo[id(node)] = duplicate
+    state = duplicate.__dict__
+    for name, value in node.__dict__.items():
+        if name == "children" and value is not None:
+            state[name] = [copy.deepcopy(child, memo) for child in value]
+        else:
+            state[name] = copy.deepcopy(value, memo)
+    return duplicate
+
+
+# What moto's traversal does with a node, besides processing it.
+_NOT_A_NODE = object()
+_NOT_PROCESSED = object()
+# (traverser class, node class) -> its processor (a function of the traverser and the node), or one of the
+# above. Each traverser's map of processors is the same for every instance (_processing_map).
+_processors: dict[tuple[type, type], Any] = {}
+
+
+def _traverse(traverser: DepthFirstTraverser, node: Any, child_id: int = -1) -> Any:
+    """moto's depth-first traversal, each node's processor looked up once per class of traverser and node:
+    moto builds the traverser's map of processors again at every node it visits, and asks the node's
+    abstract base classes whether it is a node (a third of an UpdateItem's validation)."""
+    key = (type(traverser), type(node))
+    processor = _processors.get(key)
+    if processor is None:
+        processor = _processors[key] = _processor_of(traverser, type(node))
+    if processor is _NOT_A_NODE:
+        return node
+    parent_node = node.parent
+    if node.children is not None:
+        for index, child_node in enumerate(node.children):
+            traverser.pre_processing_of_child(node, index)
+            traverser.traverse_node_recursively(child_node, index)
+    if processor is not _NOT_PROCESSED:
+        node = processor(traverser, node)
+        node.parent = parent_node
+        if parent_node:
+            parent_node.children[child_id] = node
+    return node
+
+
+def _processor_of(traverser: DepthFirstTraverser, kind: type) -> Any:
+    """The first processor, in the traverser's order, of a class the node is an instance of (as
+    DepthFirstTraverser.process picks it)."""
+    if not issubclass(kind, Node):
+        return _NOT_A_NODE
+    for node_class, processor in traverser._processing_map().items():
+        if issubclass(kind, node_class):
+            return processor.__func__
+    return _NOT_PROCESSED
 
 
 # The checks of an update expression that read only the expression, its attribute names and the table's
@@ -621,12 +739,16 @@ def _validate_update(validator: UpdateExpressionValidator) -> Any:
 _parse_update_expression = UpdateExpressionParser.make
 _init_update_validator = UpdateExpressionValidator.__init__
 _validate = UpdateExpressionValidator.validate
-_lex_condition = ConditionExpressionParser._lex_condition_expression
+_parse_condition = ConditionExpressionParser.parse
+_make_condition_operand = ConditionExpressionParser._make_operand
 # What install() changes in moto's classes besides its backends: (owner, attribute, replacement).
 PATCHES: list[tuple[Any, str, Any]] = [
     (UpdateExpressionParser, "make", classmethod(_parsed_update_expression)),
-    (ConditionExpressionParser, "_lex_condition_expression", _lexed_condition),
+    (ConditionExpressionParser, "parse", _parsed_condition),
+    (ConditionExpressionParser, "_make_operand", _condition_operand),
     (DynamoType, "__deepcopy__", _copied_value),
+    (Node, "__deepcopy__", _copied_node),
+    (DepthFirstTraverser, "traverse_node_recursively", _traverse),
     (UpdateExpressionValidator, "__init__", _update_validator_init),
     (UpdateExpressionValidator, "validate", _validate_update),
 ]
