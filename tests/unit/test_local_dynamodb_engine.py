@@ -20,8 +20,9 @@ from moto.dynamodbstreams.models import dynamodbstreams_backends
 
 from stormwatch.local import dynamodb_engine
 from stormwatch.local.cli import create_table
-from stormwatch.local.streams import StreamPump
+from stormwatch.local.streams import StreamPump, streams_client
 from stormwatch.local.template import StreamConsumer
+from stormwatch.settings import get_settings
 from tests.support.paths import ROOT
 
 TABLE = "engine-test"
@@ -290,6 +291,34 @@ def test_the_pump_delivers_what_follows_a_failed_transaction(
     pump.poll()
 
     assert delivered == [("INSERT", "first"), ("INSERT", "second"), ("INSERT", "third")]
+
+
+def test_the_stream_client_reads_records_as_the_stream_sends_them(engine: Engine) -> None:
+    """streams_client's GetRecords leaves the records in DynamoDB JSON, as Lambda delivers them: binary in
+    base64 and the creation time in epoch seconds, where botocore's parser would make bytes and datetimes;
+    the rest is what botocore's parser reads."""
+    blob = {"pk": {"S": "incident-1"}, "sk": {"S": "SNAPSHOT"}, "blob": {"B": b"\x00\xff"}}
+    engine.client.put_item(TableName=TABLE, Item=blob)
+    engine.put("incident-1", note="changed")
+    streams = streams_client(get_settings())
+
+    answer = streams.get_records(ShardIterator=engine.iterator())
+    parsed = engine.records(engine.iterator())
+
+    records = answer["Records"]
+    assert records[0]["dynamodb"]["NewImage"]["blob"] == {"B": "AP8="}
+    assert records[1]["dynamodb"]["OldImage"]["blob"] == {"B": "AP8="}
+    for record, read in zip(records, parsed, strict=True):
+        created = read["dynamodb"].pop("ApproximateCreationDateTime")
+        assert record["dynamodb"].pop("ApproximateCreationDateTime") == created.timestamp()
+        for image in ("NewImage", "OldImage"):
+            if "blob" in read["dynamodb"].get(image, {}):
+                read["dynamodb"][image]["blob"] = {"B": "AP8="}
+        assert record == read
+    assert answer["NextShardIterator"]
+    with pytest.raises(ClientError) as unknown:
+        streams.get_records(ShardIterator="not-an-iterator")
+    assert unknown.value.response["Error"]["Code"] == "ExpiredIteratorException"
 
 
 def query_index_pages(engine: Engine, value: str, forward: bool, limit: int | None) -> list[list[str]]:
