@@ -5,10 +5,11 @@ here. The stream pump is checked on both engines: it must not lose the stream on
 import copy
 import json
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
+import moto.dynamodb.models.table
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
@@ -319,6 +320,82 @@ def test_the_stream_client_reads_records_as_the_stream_sends_them(engine: Engine
     with pytest.raises(ClientError) as unknown:
         streams.get_records(ShardIterator="not-an-iterator")
     assert unknown.value.response["Error"]["Code"] == "ExpiredIteratorException"
+
+
+def stream_records_of_writes(client: Any, streams: Any) -> dict[str, list[dict[str, Any]]]:
+    """The stream records of the same writes on a table of each stream view type, without the event's id
+    (random) and creation time (moto's serializer writes milliseconds, the engine what moto measured)."""
+    records: dict[str, list[dict[str, Any]]] = {}
+    for view in ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
+        table = f"stream-{view}"
+        client.create_table(
+            TableName=table,
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": view},
+        )
+        key = {"pk": {"S": "incident-1"}, "sk": {"S": "CUR"}}
+        client.put_item(
+            TableName=table,
+            Item={**key, "blob": {"B": b"\x00\xff"}, "n": {"N": "1"}, "m": {"M": {"l": {"L": [{"S": "x"}]}}}},
+        )
+        client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET n = n + :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+        client.update_item(
+            TableName=table,
+            Key={**key, "pk": {"S": "incident-2"}},
+            UpdateExpression="SET note = :note",
+            ExpressionAttributeValues={":note": {"S": 'é " \\ '}},
+        )
+        client.delete_item(TableName=table, Key=key)
+        arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        records[view] = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+        for record in records[view]:
+            del record["eventID"], record["dynamodb"]["ApproximateCreationDateTime"]
+    return records
+
+
+def test_stream_records_are_moto_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine writes a write's stream record itself, as text: each record, its size included, is the
+    one moto makes (at the same time: the size counts the digits of the creation time)."""
+    written_at = datetime(2026, 12, 2, 3, 30, 0, 123456)
+    monkeypatch.setattr(moto.dynamodb.models.table, "utcnow", lambda: written_at)
+    monkeypatch.setattr(dynamodb_engine, "utcnow", lambda: written_at)
+    with mock_aws():
+        stock = Engine()
+        expected = stream_records_of_writes(stock.client, stock.streams)
+    monkeypatch.setattr(dynamodb_backends, "backend", dynamodb_backends.backend)
+    monkeypatch.setattr(dynamodbstreams_backends, "backend", dynamodbstreams_backends.backend)
+    for owner, attribute, replacement in dynamodb_engine.PATCHES:
+        monkeypatch.setattr(owner, attribute, replacement, raising=False)
+    with mock_aws():
+        dynamodb_engine.install()
+        engine = Engine()
+        written = stream_records_of_writes(engine.client, engine.streams)
+
+    assert written == expected
+    # moto's upsert writes the key, then the update: two INSERTs.
+    assert [record["eventName"] for record in expected["NEW_AND_OLD_IMAGES"]] == [
+        "INSERT",
+        "MODIFY",
+        "INSERT",
+        "INSERT",
+        "REMOVE",
+    ]
+    assert "OldImage" in expected["NEW_AND_OLD_IMAGES"][1]["dynamodb"]
 
 
 def query_index_pages(engine: Engine, value: str, forward: bool, limit: int | None) -> list[list[str]]:

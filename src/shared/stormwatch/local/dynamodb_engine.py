@@ -45,12 +45,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import moto.core.responses
 import moto.dynamodb.urls
 import moto.dynamodbstreams.urls
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
-from moto.core.utils import get_service_model, utcnow
+from moto.core.utils import get_service_model, method_names_from_class, utcnow
 from moto.dynamodb.comparisons import AttributePath, AttributeValue, ConditionExpressionParser
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
@@ -66,6 +67,7 @@ from moto.dynamodb.parsing.validators import (
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator, dynamodbstreams_backends
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+from moto.moto_api._internal import mock_random
 
 STREAM_RETENTION = timedelta(hours=24)
 # About 10 KB each with both images of an incident snapshot: 50,000 records stay under 500 MB, and hold
@@ -85,10 +87,58 @@ class KeptRecord:
 
     __slots__ = ("created", "sequence_number", "text")
 
-    def __init__(self, record: dict[str, Any]) -> None:
-        self.created = record["dynamodb"]["ApproximateCreationDateTime"]
-        self.sequence_number = int(record["dynamodb"]["SequenceNumber"])
-        self.text = json.dumps(record, default=_json_value)
+    def __init__(self, created: datetime, sequence_number: int, text: str) -> None:
+        self.created = created
+        self.sequence_number = sequence_number
+        self.text = text
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> "KeptRecord":
+        """A record as moto made it."""
+        images = record["dynamodb"]
+        return cls(
+            images["ApproximateCreationDateTime"],
+            int(images["SequenceNumber"]),
+            json.dumps(record, default=_json_value),
+        )
+
+    @classmethod
+    def written(cls, table: Table, old: Item | None, new: Item | None, sequence_number: int) -> "KeptRecord":
+        """The record moto's StreamRecord makes of a write, written as text in one pass over the images:
+        moto writes the record's change (both images) as JSON to measure its SizeBytes, then the text
+        was written again."""
+        view = table.stream_specification["StreamViewType"]  # type: ignore[index]
+        event = "INSERT" if old is None else "REMOVE" if new is None else "MODIFY"
+        written = old if old is not None else new
+        keys = {table.hash_key_attr: written.hash_key.to_json()}  # type: ignore[union-attr]
+        if table.range_key_attr is not None:
+            keys[table.range_key_attr] = written.range_key.to_json()  # type: ignore[union-attr]
+        created = utcnow()
+        change: dict[str, Any] = {
+            "StreamViewType": view,
+            "ApproximateCreationDateTime": created,
+            "SequenceNumber": str(sequence_number),
+            "SizeBytes": 1,
+            "Keys": keys,
+        }
+        if view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES") and new is not None:
+            change["NewImage"] = new.to_json()["Attributes"]
+        if view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES") and old is not None:
+            change["OldImage"] = old.to_json()["Attributes"]
+        text = json.dumps(change, default=_json_value)
+        # moto's SizeBytes: the length of the change written with SizeBytes 1 (the first member of that
+        # name: the ones before it hold no text of the client's).
+        text = text.replace('"SizeBytes": 1,', f'"SizeBytes": {len(text)},', 1)
+        head = json.dumps(
+            {
+                "eventID": mock_random.uuid4().hex,
+                "eventName": event,
+                "eventSource": "aws:dynamodb",
+                "eventVersion": "1.0",
+                "awsRegion": "us-east-1",
+            }
+        )
+        return cls(created, sequence_number, f'{head[:-1]}, "dynamodb": {text}}}')
 
 
 class LocalStreamShard(StreamShard):
@@ -99,8 +149,12 @@ class LocalStreamShard(StreamShard):
 
     def add(self, old: Item | None, new: Item | None) -> None:
         self.trim(utcnow())
-        super().add(old, new)
-        self.items[-1] = KeptRecord(self.items[-1].record)  # type: ignore[attr-defined]
+        if self.table.lambda_event_source_mappings:
+            # moto's own Lambda reads its records: moto's way, the record kept as text after.
+            super().add(old, new)
+            self.items[-1] = KeptRecord.of(self.items[-1].record)  # type: ignore[attr-defined]
+        else:
+            self.items.append(KeptRecord.written(self.table, old, new, self.next_sequence_number))
         self._drop(len(self.items) - MAX_STREAM_RECORDS)
 
     def trim(self, now: Any) -> None:
@@ -642,40 +696,68 @@ def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> Dyna
 def _copied_node(node: Node, memo: dict[int, Any]) -> Node:
     """A deep copy of an update expression's node (each UpdateItem validates its own copy of the parsed
     expression): what the generic deepcopy makes, without reconstructing each node through its pickling
-    protocol (a third of an UpdateItem's validation)."""
+    protocol nor going through copy.deepcopy for each child (a third of an UpdateItem's validation)."""
     duplicate = object.__new__(type(node))
     memo[id(node)] = duplicate
     state = duplicate.__dict__
     for name, value in node.__dict__.items():
         if name == "children" and value is not None:
-            state[name] = [copy.deepcopy(child, memo) for child in value]
+            state[name] = [_copied_child(child, memo) for child in value]
+        elif name == "parent" and id(value) in memo:
+            state[name] = memo[id(value)]  # copied already: the copy is being made from the top
         else:
             state[name] = copy.deepcopy(value, memo)
     return duplicate
 
 
+def _copied_child(child: Any, memo: dict[int, Any]) -> Any:
+    if isinstance(child, str | int | float | bool):
+        return child  # immutable, as the generic deepcopy keeps them
+    if isinstance(child, Node):
+        copied = memo.get(id(child))
+        return copied if copied is not None else _copied_node(child, memo)
+    if type(child) is DynamoType:
+        return _copied_value(child)
+    return copy.deepcopy(child, memo)
+
+
 # What moto's traversal does with a node, besides processing it.
 _NOT_A_NODE = object()
 _NOT_PROCESSED = object()
-# (traverser class, node class) -> its processor (a function of the traverser and the node), or one of the
-# above. Each traverser's map of processors is the same for every instance (_processing_map).
-_processors: dict[tuple[type, type], Any] = {}
+
+
+@dataclass
+class _Traversal:
+    """How a class of traverser treats each class of node: its processor (a function of the traverser and
+    the node) or one of the above. A traverser's map of processors is the same for every instance of its
+    class (_processing_map)."""
+
+    processors: dict[type, Any]
+    # Whether the traverser is told of each child before its visit (a no-op unless overridden).
+    tells_children: bool
+
+
+_traversals: dict[type, _Traversal] = {}
 
 
 def _traverse(traverser: DepthFirstTraverser, node: Any, child_id: int = -1) -> Any:
     """moto's depth-first traversal, each node's processor looked up once per class of traverser and node:
     moto builds the traverser's map of processors again at every node it visits, and asks the node's
     abstract base classes whether it is a node (a third of an UpdateItem's validation)."""
-    key = (type(traverser), type(node))
-    processor = _processors.get(key)
+    traversal = _traversals.get(type(traverser))
+    if traversal is None:
+        told = type(traverser).pre_processing_of_child is not DepthFirstTraverser.pre_processing_of_child
+        traversal = _traversals[type(traverser)] = _Traversal({}, told)
+    processor = traversal.processors.get(type(node))
     if processor is None:
-        processor = _processors[key] = _processor_of(traverser, type(node))
+        processor = traversal.processors[type(node)] = _processor_of(traverser, type(node))
     if processor is _NOT_A_NODE:
         return node
     parent_node = node.parent
     if node.children is not None:
         for index, child_node in enumerate(node.children):
-            traverser.pre_processing_of_child(node, index)
+            if traversal.tells_children:
+                traverser.pre_processing_of_child(node, index)
             traverser.traverse_node_recursively(child_node, index)
     if processor is not _NOT_PROCESSED:
         node = processor(traverser, node)
@@ -694,6 +776,12 @@ def _processor_of(traverser: DepthFirstTraverser, kind: type) -> Any:
         if issubclass(kind, node_class):
             return processor.__func__
     return _NOT_PROCESSED
+
+
+@functools.cache
+def _method_names(handler_class: type) -> list[str]:
+    """A handler's actions, which moto lists from the class for every request (inspect.getmembers)."""
+    return method_names_from_class(handler_class)
 
 
 # The checks of an update expression that read only the expression, its attribute names and the table's
@@ -749,6 +837,7 @@ PATCHES: list[tuple[Any, str, Any]] = [
     (DynamoType, "__deepcopy__", _copied_value),
     (Node, "__deepcopy__", _copied_node),
     (DepthFirstTraverser, "traverse_node_recursively", _traverse),
+    (moto.core.responses, "method_names_from_class", _method_names),
     (UpdateExpressionValidator, "__init__", _update_validator_init),
     (UpdateExpressionValidator, "validate", _validate_update),
 ]
