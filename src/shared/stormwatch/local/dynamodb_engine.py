@@ -703,22 +703,30 @@ def _copied_node(node: Node, memo: dict[int, Any]) -> Node:
     for name, value in node.__dict__.items():
         if name == "children" and value is not None:
             state[name] = [_copied_child(child, memo) for child in value]
-        elif name == "parent" and id(value) in memo:
-            state[name] = memo[id(value)]  # copied already: the copy is being made from the top
         else:
-            state[name] = copy.deepcopy(value, memo)
+            state[name] = _copied_child(value, memo)  # the node's parent: copied already, from the top
     return duplicate
 
 
+# What the generic deepcopy keeps as it is.
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _is_node(kind: type) -> bool:
+    return issubclass(kind, Node)  # an abstract base class: isinstance asks it at every call
+
+
 def _copied_child(child: Any, memo: dict[int, Any]) -> Any:
-    if isinstance(child, str | int | float | bool):
-        return child  # immutable, as the generic deepcopy keeps them
-    if isinstance(child, Node):
-        copied = memo.get(id(child))
-        return copied if copied is not None else _copied_node(child, memo)
-    if type(child) is DynamoType:
+    kind: type = type(child)
+    if kind in _IMMUTABLE:
+        return child
+    if kind is DynamoType:
         return _copied_value(child)
-    return copy.deepcopy(child, memo)
+    copied = memo.get(id(child))
+    if copied is not None:
+        return copied
+    return _copied_node(child, memo) if _is_node(kind) else copy.deepcopy(child, memo)
 
 
 # What moto's traversal does with a node, besides processing it.
@@ -770,7 +778,7 @@ def _traverse(traverser: DepthFirstTraverser, node: Any, child_id: int = -1) -> 
 def _processor_of(traverser: DepthFirstTraverser, kind: type) -> Any:
     """The first processor, in the traverser's order, of a class the node is an instance of (as
     DepthFirstTraverser.process picks it)."""
-    if not issubclass(kind, Node):
+    if not _is_node(kind):
         return _NOT_A_NODE
     for node_class, processor in traverser._processing_map().items():
         if issubclass(kind, node_class):
