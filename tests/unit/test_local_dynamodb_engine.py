@@ -686,6 +686,8 @@ def expression_requests(client: Any) -> list[Any]:
                     "status": {"S": "open"},
                     "alert_count": {"N": "1"},
                     "changed": {"BOOL": True},
+                    "owner": {"NULL": True},
+                    "odd": {"M": {"empty": {"S": ""}, "flag": {"BOOL": False}, "n": {"N": "-1.5e3"}}},
                     "tags": {"SS": ["a", "b"]},
                     "history": {"L": [{"S": "first"}]},
                     "alerts": {"M": {"fp1": {"M": {"count": {"N": "1"}, "status": {"S": "firing"}}}}},

@@ -50,6 +50,7 @@ import moto.dynamodb.urls
 import moto.dynamodbstreams.urls
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.exceptions import JsonRESTError
+from moto.core.parse import BaseJSONParser, JSONParser
 from moto.core.responses import ActionResult
 from moto.core.utils import get_service_model, method_names_from_class, utcnow
 from moto.dynamodb.comparisons import AttributePath, AttributeValue, ConditionExpressionParser
@@ -786,6 +787,22 @@ def _processor_of(traverser: DepthFirstTraverser, kind: type) -> Any:
     return _NOT_PROCESSED
 
 
+# An attribute value of these types, one of them alone, is what moto's request parser makes of it.
+_PLAIN_VALUES = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
+
+
+def _parsed_json_structure(parser: JSONParser, shape: Any, value: Any) -> Any:
+    """moto's parse of a request's structure (JSON protocols), an attribute value of a plain type taken as
+    it is: moto asks each of the ten members of DynamoDB's AttributeValue for every value of a request."""
+    if shape.name == "AttributeValue" and type(value) is dict and len(value) == 1:
+        ((kind, inner),) = value.items()
+        if type(inner) is _PLAIN_VALUES.get(kind):
+            parsed = parser.MAP_TYPE()
+            parsed[kind] = inner
+            return parsed
+    return _parse_json_structure(parser, shape, value)  # type: ignore[no-untyped-call]
+
+
 @functools.cache
 def _method_names(handler_class: type) -> list[str]:
     """A handler's actions, which moto lists from the class for every request (inspect.getmembers)."""
@@ -835,6 +852,7 @@ def _validate_update(validator: UpdateExpressionValidator) -> Any:
 _parse_update_expression = UpdateExpressionParser.make
 _init_update_validator = UpdateExpressionValidator.__init__
 _validate = UpdateExpressionValidator.validate
+_parse_json_structure = BaseJSONParser._parse_structure
 _parse_condition = ConditionExpressionParser.parse
 _make_condition_operand = ConditionExpressionParser._make_operand
 # What install() changes in moto's classes besides its backends: (owner, attribute, replacement).
@@ -846,6 +864,7 @@ PATCHES: list[tuple[Any, str, Any]] = [
     (Node, "__deepcopy__", _copied_node),
     (DepthFirstTraverser, "traverse_node_recursively", _traverse),
     (moto.core.responses, "method_names_from_class", _method_names),
+    (JSONParser, "_parse_structure", _parsed_json_structure),
     (UpdateExpressionValidator, "__init__", _update_validator_init),
     (UpdateExpressionValidator, "validate", _validate_update),
 ]
