@@ -827,6 +827,23 @@ def expression_requests(client: Any) -> list[Any]:
             },
         ),
         (
+            "put_item",
+            {"TableName": TABLE, "Item": {**key, "pk": {"S": "large"}, "text": {"S": "x" * 300_000}}},
+        ),
+        # Over moto's bound on an item's size, counted attribute by attribute.
+        (
+            "put_item",
+            {
+                "TableName": TABLE,
+                "Item": {
+                    **key,
+                    "pk": {"S": "too-large"},
+                    "a": {"S": "x" * 200_000},
+                    "b": {"S": "y" * 205_000},
+                },
+            },
+        ),
+        (
             "scan",
             {
                 "TableName": TABLE,
@@ -897,6 +914,8 @@ def test_expressions_are_evaluated_as_moto_evaluates_them(monkeypatch: pytest.Mo
         "ok",
         "ConditionalCheckFailedException",
         "ConditionalCheckFailedException",
+        "ok",
+        "ValidationException",  # too large
         "ok",
         "ok",
     ]
