@@ -25,6 +25,11 @@ moto (5.x) as installed:
   ALL_NEW item walked attribute by attribute), while every other request waits. The answers of the item
   operations and of GetRecords are DynamoDB JSON already; here they are written with json.dumps
   (errors, and the other operations, keep moto's serializer).
+- spends most of an UpdateItem in generic machinery: it parses each condition again, validates its own
+  deep copy of the update expression with processors whose map it rebuilds at every node, asks each of
+  AttributeValue's ten members of every value in a request, writes a stream record's images as JSON to
+  measure it, and works out an item's size again at each attribute it adds. Here each does the same work
+  once (PATCHES), and the test compares the answers with moto's.
 
 `install()` makes moto build these classes for every DynamoDB and DynamoDB Streams backend of the process;
 tests/unit/test_local_dynamodb_engine.py proves each behaviour, so a moto upgrade that changes what is
