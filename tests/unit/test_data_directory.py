@@ -52,6 +52,15 @@ def test_binary_values_survive_the_round_trip(tmp_path):
     assert data.items() == [binary]
 
 
+def test_binary_values_of_stream_records_are_kept(tmp_path):
+    # The stream sends DynamoDB JSON: binary in base64.
+    data = DataDirectory(tmp_path, ["pk", "sk"])
+    data.compact([])
+    data.append([record("INSERT", "a", blob={"B": "AP8="}, nested={"M": {"set": {"BS": ["AQ=="]}}})])
+    kept = {**key("a"), "blob": {"B": b"\x00\xff"}, "nested": {"M": {"set": {"BS": [b"\x01"]}}}}
+    assert data.items() == [kept]
+
+
 def test_one_stack_per_directory(tmp_path):
     first = DataDirectory(tmp_path, ["pk", "sk"])
     with pytest.raises(DataDirectoryInUse):

@@ -5,10 +5,11 @@ here. The stream pump is checked on both engines: it must not lose the stream on
 import copy
 import json
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
+import moto.dynamodb.models.table
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
@@ -20,8 +21,9 @@ from moto.dynamodbstreams.models import dynamodbstreams_backends
 
 from stormwatch.local import dynamodb_engine
 from stormwatch.local.cli import create_table
-from stormwatch.local.streams import StreamPump
+from stormwatch.local.streams import StreamPump, streams_client
 from stormwatch.local.template import StreamConsumer
+from stormwatch.settings import get_settings
 from tests.support.paths import ROOT
 
 TABLE = "engine-test"
@@ -292,6 +294,110 @@ def test_the_pump_delivers_what_follows_a_failed_transaction(
     assert delivered == [("INSERT", "first"), ("INSERT", "second"), ("INSERT", "third")]
 
 
+def test_the_stream_client_reads_records_as_the_stream_sends_them(engine: Engine) -> None:
+    """streams_client's GetRecords leaves the records in DynamoDB JSON, as Lambda delivers them: binary in
+    base64 and the creation time in epoch seconds, where botocore's parser would make bytes and datetimes;
+    the rest is what botocore's parser reads."""
+    blob = {"pk": {"S": "incident-1"}, "sk": {"S": "SNAPSHOT"}, "blob": {"B": b"\x00\xff"}}
+    engine.client.put_item(TableName=TABLE, Item=blob)
+    engine.put("incident-1", note="changed")
+    streams = streams_client(get_settings())
+
+    answer = streams.get_records(ShardIterator=engine.iterator())
+    parsed = engine.records(engine.iterator())
+
+    records = answer["Records"]
+    assert records[0]["dynamodb"]["NewImage"]["blob"] == {"B": "AP8="}
+    assert records[1]["dynamodb"]["OldImage"]["blob"] == {"B": "AP8="}
+    for record, read in zip(records, parsed, strict=True):
+        created = read["dynamodb"].pop("ApproximateCreationDateTime")
+        assert record["dynamodb"].pop("ApproximateCreationDateTime") == created.timestamp()
+        for image in ("NewImage", "OldImage"):
+            if "blob" in read["dynamodb"].get(image, {}):
+                read["dynamodb"][image]["blob"] = {"B": "AP8="}
+        assert record == read
+    assert answer["NextShardIterator"]
+    with pytest.raises(ClientError) as unknown:
+        streams.get_records(ShardIterator="not-an-iterator")
+    assert unknown.value.response["Error"]["Code"] == "ExpiredIteratorException"
+
+
+def stream_records_of_writes(client: Any, streams: Any) -> dict[str, list[dict[str, Any]]]:
+    """The stream records of the same writes on a table of each stream view type, without the event's id
+    (random) and creation time (moto's serializer writes milliseconds, the engine what moto measured)."""
+    records: dict[str, list[dict[str, Any]]] = {}
+    for view in ("KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
+        table = f"stream-{view}"
+        client.create_table(
+            TableName=table,
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": view},
+        )
+        key = {"pk": {"S": "incident-1"}, "sk": {"S": "CUR"}}
+        client.put_item(
+            TableName=table,
+            Item={**key, "blob": {"B": b"\x00\xff"}, "n": {"N": "1"}, "m": {"M": {"l": {"L": [{"S": "x"}]}}}},
+        )
+        client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET n = n + :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+        client.update_item(
+            TableName=table,
+            Key={**key, "pk": {"S": "incident-2"}},
+            UpdateExpression="SET note = :note",
+            ExpressionAttributeValues={":note": {"S": 'é " \\ '}},
+        )
+        client.delete_item(TableName=table, Key=key)
+        arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+        records[view] = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+        for record in records[view]:
+            del record["eventID"], record["dynamodb"]["ApproximateCreationDateTime"]
+    return records
+
+
+def test_stream_records_are_moto_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine writes a write's stream record itself, as text: each record, its size included, is the
+    one moto makes (at the same time: the size counts the digits of the creation time)."""
+    written_at = datetime(2026, 12, 2, 3, 30, 0, 123456)
+    monkeypatch.setattr(moto.dynamodb.models.table, "utcnow", lambda: written_at)
+    monkeypatch.setattr(dynamodb_engine, "utcnow", lambda: written_at)
+    with mock_aws():
+        stock = Engine()
+        expected = stream_records_of_writes(stock.client, stock.streams)
+    monkeypatch.setattr(dynamodb_backends, "backend", dynamodb_backends.backend)
+    monkeypatch.setattr(dynamodbstreams_backends, "backend", dynamodbstreams_backends.backend)
+    for owner, attribute, replacement in dynamodb_engine.PATCHES:
+        monkeypatch.setattr(owner, attribute, replacement, raising=False)
+    with mock_aws():
+        dynamodb_engine.install()
+        engine = Engine()
+        written = stream_records_of_writes(engine.client, engine.streams)
+
+    assert written == expected
+    # moto's upsert writes the key, then the update: two INSERTs.
+    assert [record["eventName"] for record in expected["NEW_AND_OLD_IMAGES"]] == [
+        "INSERT",
+        "MODIFY",
+        "INSERT",
+        "INSERT",
+        "REMOVE",
+    ]
+    assert "OldImage" in expected["NEW_AND_OLD_IMAGES"][1]["dynamodb"]
+
+
 def query_index_pages(engine: Engine, value: str, forward: bool, limit: int | None) -> list[list[str]]:
     """Every page of a Query of gsi1 for `value`, as the items' pks, following LastEvaluatedKey."""
     pages: list[list[str]] = []
@@ -543,6 +649,276 @@ def test_expressions_parsed_once_still_read_each_requests_names_and_values(engin
         "sk": {"S": "SNAPSHOT"},
         "note": {"S": "third"},
     }
+
+
+def expression_requests(client: Any) -> list[Any]:
+    """Writes and reads with update and condition expressions, some refused: each answer (or error) and
+    then every item, as the API returns them."""
+    key = {"pk": {"S": "incident-1"}, "sk": {"S": "SNAPSHOT"}}
+    names = {"#c": "alert_count", "#s": "status", "#fp": "fp1", "#n": "count", "#st": "status"}
+    values = {
+        ":one": {"N": "1"},
+        ":now": {"S": "2026-12-02T03:00:00Z"},
+        ":open": {"S": "open"},
+        ":ack": {"S": "acknowledged"},
+        ":zero": {"N": "0"},
+        ":firing": {"S": "firing"},
+    }
+    repeat = {
+        "TableName": TABLE,
+        "Key": key,
+        "UpdateExpression": "SET #c = #c + :one, alerts.#fp.#n = alerts.#fp.#n + :one, last_seen = :now"
+        " REMOVE changed",
+        "ConditionExpression": "#s IN (:open, :ack)"
+        " AND (attribute_not_exists(truncated) OR truncated = :zero) AND alerts.#fp.#st = :firing",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+    without_zero = {name: value for name, value in values.items() if name != ":zero"}
+    without_status = {name: value for name, value in names.items() if name != "#s"}
+    requests: list[tuple[str, dict[str, Any]]] = [
+        (
+            "put_item",
+            {
+                "TableName": TABLE,
+                "Item": {
+                    **key,
+                    "status": {"S": "open"},
+                    "alert_count": {"N": "1"},
+                    "changed": {"BOOL": True},
+                    "owner": {"NULL": True},
+                    "odd": {"M": {"empty": {"S": ""}, "flag": {"BOOL": False}, "n": {"N": "-1.5e3"}}},
+                    "tags": {"SS": ["a", "b"]},
+                    "history": {"L": [{"S": "first"}]},
+                    "alerts": {"M": {"fp1": {"M": {"count": {"N": "1"}, "status": {"S": "firing"}}}}},
+                },
+            },
+        ),
+        ("update_item", {**repeat, "ReturnValues": "ALL_NEW"}),
+        ("update_item", {**repeat, "ReturnValues": "UPDATED_OLD"}),
+        # The same expressions with other names and values: a fingerprint the item does not have.
+        (
+            "update_item",
+            {
+                **repeat,
+                "ExpressionAttributeNames": {**names, "#fp": "fp2"},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            },
+        ),
+        ("update_item", {**repeat, "ExpressionAttributeValues": {**values, ":open": {"S": "resolved"}}}),
+        ("update_item", {**repeat, "ExpressionAttributeValues": without_zero}),
+        ("update_item", {**repeat, "ExpressionAttributeNames": without_status}),
+        ("update_item", {**repeat, "ExpressionAttributeValues": {**values, ":extra": {"S": "unused"}}}),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET history = list_append(history, :more),"
+                " note = if_not_exists(note, :n) ADD labels :new, repeats :one DELETE tags :old",
+                "ConditionExpression": "size(history) < :two AND begins_with(#s, :o) AND contains(tags, :a)"
+                " AND NOT attribute_type(#s, :number) AND alert_count BETWEEN :one AND :ten"
+                " AND alert_count <> :zero",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {
+                    ":more": {"L": [{"S": "second"}]},
+                    ":n": {"S": "noted"},
+                    ":new": {"SS": ["c"]},
+                    ":old": {"SS": ["a"]},
+                    ":one": {"N": "1"},
+                    ":two": {"N": "2"},
+                    ":o": {"S": "op"},
+                    ":a": {"S": "a"},
+                    ":number": {"S": "N"},
+                    ":ten": {"N": "10"},
+                    ":zero": {"N": "0"},
+                },
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET alerts.fp2 = :alert, history[0] = :replaced REMOVE history[1]",
+                "ExpressionAttributeValues": {
+                    ":alert": {"M": {"count": {"N": "1"}}},
+                    ":replaced": {"S": "x"},
+                },
+                "ReturnValues": "UPDATED_NEW",
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET a = :v, a = :v",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET sk = :v",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET absent_total = absent_total + :v",
+                "ExpressionAttributeValues": {":v": {"N": "1"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET a = :v",
+                "ConditionExpression": "a = ",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET a = :v",
+                "ConditionExpression": "((a = :v))",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": {**key, "pk": {"S": "incident-2"}},
+                "UpdateExpression": "SET #s = :open",
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":open": {"S": "open"}},
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+        (
+            "put_item",
+            {
+                "TableName": TABLE,
+                "Item": {**key, "status": {"S": "new"}},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            },
+        ),
+        (
+            "delete_item",
+            {
+                "TableName": TABLE,
+                "Key": {**key, "pk": {"S": "incident-2"}},
+                "ConditionExpression": "#s = :open",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":open": {"S": "resolved"}},
+            },
+        ),
+        (
+            "put_item",
+            {"TableName": TABLE, "Item": {**key, "pk": {"S": "large"}, "text": {"S": "x" * 300_000}}},
+        ),
+        # Over moto's bound on an item's size, counted attribute by attribute.
+        (
+            "put_item",
+            {
+                "TableName": TABLE,
+                "Item": {
+                    **key,
+                    "pk": {"S": "too-large"},
+                    "a": {"S": "x" * 200_000},
+                    "b": {"S": "y" * 205_000},
+                },
+            },
+        ),
+        (
+            "scan",
+            {
+                "TableName": TABLE,
+                "FilterExpression": "#s = :open OR alert_count > :one",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":open": {"S": "open"}, ":one": {"N": "1"}},
+            },
+        ),
+        (
+            "query",
+            {
+                "TableName": TABLE,
+                "KeyConditionExpression": "pk = :pk",
+                "FilterExpression": "attribute_exists(alerts.fp2)",
+                "ExpressionAttributeValues": {":pk": {"S": "incident-1"}},
+            },
+        ),
+    ]
+    answers: list[Any] = []
+    for operation, request in requests:
+        try:
+            answer = getattr(client, operation)(**request)
+            answer.pop("ResponseMetadata")
+            answers.append(answer)
+        except ClientError as error:
+            answers.append((error.response["Error"], error.response.get("Item")))
+        except (
+            KeyError,
+            ValueError,
+        ) as error:  # what moto's server answers 500 (an undefined value, bad syntax)
+            answers.append((type(error).__name__, str(error)))
+    answers.append(sorted(client.scan(TableName=TABLE)["Items"], key=lambda item: item["pk"]["S"]))
+    return answers
+
+
+def test_expressions_are_evaluated_as_moto_evaluates_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine keeps a condition's parse for every request and copies and walks an update expression's
+    tree its own way: each answer, refusal and item is moto's."""
+    with mock_aws():
+        expected = expression_requests(Engine().client)
+    monkeypatch.setattr(dynamodb_backends, "backend", dynamodb_backends.backend)
+    monkeypatch.setattr(dynamodbstreams_backends, "backend", dynamodbstreams_backends.backend)
+    for owner, attribute, replacement in dynamodb_engine.PATCHES:
+        monkeypatch.setattr(owner, attribute, replacement, raising=False)
+    with mock_aws():
+        dynamodb_engine.install()
+        answered = expression_requests(Engine().client)
+
+    assert answered == expected
+    kinds = [answer[0] if isinstance(answer, tuple) else "ok" for answer in expected[:-1]]
+    refusals = [kind if isinstance(kind, str) else kind["Code"] for kind in kinds]
+    assert refusals == [
+        "ok",
+        "ok",
+        "ok",
+        "ConditionalCheckFailedException",  # another fingerprint: the same expressions, other names
+        "ConditionalCheckFailedException",  # other values
+        "KeyError",  # a value the condition uses is not defined
+        "KeyError",  # nor a name
+        "ValidationException",  # a value defined and unused
+        "ok",  # functions in both expressions
+        "ok",
+        "ValidationException",  # overlapping paths
+        "ValidationException",  # a key attribute updated
+        "ValidationException",  # arithmetic on an attribute the item does not have
+        "ValueError",  # a condition moto cannot parse
+        "ValidationException",  # redundant parentheses
+        "ok",
+        "ConditionalCheckFailedException",
+        "ConditionalCheckFailedException",
+        "ok",
+        "ValidationException",  # too large
+        "ok",
+        "ok",
+    ]
 
 
 def test_an_index_answers_the_attributes_it_projects_as_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -134,10 +134,11 @@ class DataDirectory:
         lines = []
         for record in records:
             image = record["dynamodb"]
+            # The stream's records are DynamoDB JSON already (stormwatch.local.streams).
             if record["eventName"] == "REMOVE":
-                lines.append({"delete": _encode(image["Keys"])})
+                lines.append({"delete": image["Keys"]})
             else:
-                lines.append({"put": _encode(image["NewImage"])})
+                lines.append({"put": image["NewImage"]})
         self._journal.write("".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines))
         self._journal.flush()
         os.fsync(self._journal.fileno())

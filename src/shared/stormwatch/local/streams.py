@@ -10,6 +10,7 @@ stream included, after each failed transaction, and an iterator kept from before
 from then on). A new stream (the table's stream ARN changed) is read from its oldest record, and records
 trimmed before the pump read them are reported; both are logged."""
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,9 +24,25 @@ logger = logging.getLogger(__name__)
 
 
 def streams_client(settings: Settings) -> Any:
-    return botocore.session.get_session().create_client(
+    """A DynamoDB Streams client whose GetRecords answers the records as the service sends them."""
+    client = botocore.session.get_session().create_client(
         "dynamodbstreams", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint_url
     )
+    client.meta.events.register("before-parse.dynamodb-streams.GetRecords", _records_as_sent)
+    return client
+
+
+def _records_as_sent(
+    response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any
+) -> None:
+    """GetRecords' records as DynamoDB Streams sends them, DynamoDB JSON (binary in base64, the creation time
+    in epoch seconds), which is how Lambda delivers them to a function. botocore's parser would walk every
+    attribute of both images through the API's model: most of the stream pump's CPU in a storm."""
+    if response_dict["status_code"] != 200:
+        return
+    answer = json.loads(response_dict["body"])
+    customized_response_dict["Records"] = answer.pop("Records", [])
+    response_dict["body"] = json.dumps(answer).encode()
 
 
 def matches(pattern: Any, value: Any) -> bool:
