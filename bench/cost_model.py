@@ -50,19 +50,18 @@ MEASURED = [
     # The key's consistent GetItem (1 RRU) and the repeat's UpdateItem: the heavy alarm's snapshot is
     # 1,004 bytes, 1 WRU (Sentry's issue alerts too; Alertmanager's, PagerDuty's, Grafana's and
     # CloudWatch's real payloads make 2, Datadog's 3).
-    Delivery("1 alert (the heavy alarm)", 1, 2, 1, 1, 2.67, 180),
+    Delivery("1 alert (the heavy alarm)", 1, 2, 1, 1, 1.93, 180),
     # One group of 10 fingerprints on one key: one UpdateItem of a 2,147-byte snapshot.
-    Delivery("10 alerts, 1 key, 10 fingerprints", 10, 2, 1, 3, 4.03, 181),
+    Delivery("10 alerts, 1 key, 10 fingerprints", 10, 2, 1, 3, 2.08, 181),
     # 10 keys in one body: a write per key, each a transaction with the delivery's marker (2 x 1 WRU for
     # the snapshot, 2 x 1 for the marker), so that a retried delivery counts nothing twice.
-    # Its CPU measured at load 7 (the others' at load 1): an upper bound.
-    Delivery("10 alerts, 10 keys (a key template)", 10, 11, 1, 40, 19.1, 181, keys=10),
+    Delivery("10 alerts, 10 keys (a key template)", 10, 11, 1, 40, 9.39, 181, keys=10),
     # A sender that coalesces: 10 transactional writes of 10 fingerprints each (bench/storm.py).
-    Delivery("1,000 alerts, 1 key, 100 fingerprints", 1000, 11, 1, 300, 104, 183),
+    Delivery("1,000 alerts, 1 key, 100 fingerprints", 1000, 11, 1, 300, 86, 183),
 ]
 
 # Ready CPU of the ingest handler's cold start (import, settings, client): bench/cold_start.py.
-INGEST_READY_CPU_MS = 652
+INGEST_READY_CPU_MS = 513
 # Lambda's own lines per invocation (START, END, REPORT and the X-Ray line of an active trace): their
 # documented format, lengths as written for a 36-character request id.
 LAMBDA_LOG_LINES = (
