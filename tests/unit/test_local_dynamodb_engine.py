@@ -5,6 +5,7 @@ here. The stream pump is checked on both engines: it must not lose the stream on
 import copy
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -100,8 +101,8 @@ def keys(records: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(record["eventName"], record["dynamodb"]["Keys"]["pk"]["S"]) for record in records]
 
 
-@pytest.fixture
-def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+@contextmanager
+def installed_engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     # install() changes the classes moto builds for this process: put moto's back after the test.
     monkeypatch.setattr(dynamodb_backends, "backend", dynamodb_backends.backend)
     monkeypatch.setattr(dynamodbstreams_backends, "backend", dynamodbstreams_backends.backend)
@@ -110,6 +111,12 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     with mock_aws():
         dynamodb_engine.install()
         yield Engine()
+
+
+@pytest.fixture
+def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    with installed_engine(monkeypatch) as installed:
+        yield installed
 
 
 @pytest.fixture
@@ -377,13 +384,7 @@ def test_stream_records_are_moto_s(monkeypatch: pytest.MonkeyPatch) -> None:
     with mock_aws():
         stock = Engine()
         expected = stream_records_of_writes(stock.client, stock.streams)
-    monkeypatch.setattr(dynamodb_backends, "backend", dynamodb_backends.backend)
-    monkeypatch.setattr(dynamodbstreams_backends, "backend", dynamodbstreams_backends.backend)
-    for owner, attribute, replacement in dynamodb_engine.PATCHES:
-        monkeypatch.setattr(owner, attribute, replacement, raising=False)
-    with mock_aws():
-        dynamodb_engine.install()
-        engine = Engine()
+    with installed_engine(monkeypatch) as engine:
         written = stream_records_of_writes(engine.client, engine.streams)
 
     assert written == expected
