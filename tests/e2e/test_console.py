@@ -191,6 +191,9 @@ def test_two_incidents_are_triaged_with_the_keyboard_alone(page, stack):
     word = f"kbd{uuid.uuid4().hex[:6]}"
     older = alarm(stack, f"Disk full {word}", severity="warning", service="storage")
     newer = alarm(stack, f"Queue backlog {word}", severity="critical", service="orders")
+    # The shortcuts exist once the incident list is drawn (the signed-in header comes first): a key
+    # pressed before goes to a page that has none yet, as it would for a person.
+    expect(page.get_by_label("Search")).to_be_visible()
     page.keyboard.press("/")
     expect(page.get_by_label("Search")).to_be_focused()
     page.keyboard.type(word)
