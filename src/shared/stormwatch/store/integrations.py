@@ -160,6 +160,7 @@ class IntegrationStore:
             stored["secret_hash"],
             *([stored["previous_secret_hash"]] if "previous_secret_hash" in stored else []),
         ]
+        settings = {"S": _settings_json(integration)}
         return [
             {
                 "Update": {
@@ -167,7 +168,7 @@ class IntegrationStore:
                     "Key": encode_item(IntegrationKeys.by_secret_hash(key_hash)),
                     "UpdateExpression": "SET integration_json = :settings REMOVE integration",
                     "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": {":settings": {"S": _settings_json(integration)}},
+                    "ExpressionAttributeValues": {":settings": settings},
                 }
             }
             for key_hash in hashes
