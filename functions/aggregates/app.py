@@ -2,10 +2,10 @@
 metrics (embedded metric format). A record that fails is reported alone and retried from there; the records
 before it are not."""
 
-import gc
+from stormwatch import startup
 
-# Collection waits until the imports are done (see stormwatch.startup).
-gc.disable()
+# Before the other imports: it pauses collection and defers powertools' gathering __init__s.
+startup.importing()
 
 from typing import Any
 
@@ -14,7 +14,6 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from stormwatch.services.aggregates import publish
-from stormwatch.startup import imported
 from stormwatch.wiring import incident_aggregates
 
 logger = Logger()
@@ -32,4 +31,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return process_partial_response(event, record_handler, processor, context)
 
 
-imported()
+startup.imported()

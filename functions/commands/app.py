@@ -2,10 +2,10 @@
 integrations, escalation policies and the org's settings, a Router per resource. Every POST honours
 Idempotency-Key; incident commands honour If-Match."""
 
-import gc
+from stormwatch import startup
 
-# Collection waits until the imports are done (see stormwatch.startup).
-gc.disable()
+# Before the other imports: it pauses collection and defers powertools' gathering __init__s.
+startup.importing()
 
 from typing import Any
 
@@ -22,7 +22,6 @@ from stormwatch.api.commands import (
     schedules,
 )
 from stormwatch.api.http import create_app, guard_request
-from stormwatch.startup import imported
 
 logger = Logger()
 app = create_app()
@@ -40,4 +39,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return resolve(event, context)
 
 
-imported()
+startup.imported()

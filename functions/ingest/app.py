@@ -2,10 +2,10 @@
 
 `POST /v2/enqueue` is PagerDuty's Events API v2, answered in PagerDuty's own shapes."""
 
-import gc
+from stormwatch import startup
 
-# Collection waits until the imports are done (see stormwatch.startup).
-gc.disable()
+# Before the other imports: it pauses collection and defers powertools' gathering __init__s.
+startup.importing()
 
 from collections.abc import Callable
 from dataclasses import asdict
@@ -20,7 +20,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from stormwatch.api.hooks_openapi import INTEGRATION_KEY_SCHEMES, hook_operation
 from stormwatch.api.http import create_app, guard_request, json_response, raw_body
 from stormwatch.clock import iso
-from stormwatch.startup import imported
 from stormwatch.wiring import ingest_service
 
 logger = Logger()
@@ -94,4 +93,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return response
 
 
-imported()
+startup.imported()

@@ -2,10 +2,10 @@
 signed webhooks, email) and publishes lifecycle events to EventBridge. A record that fails is reported
 alone and retried from there; one that keeps failing goes to the dead-letter queue."""
 
-import gc
+from stormwatch import startup
 
-# Collection waits until the imports are done (see stormwatch.startup).
-gc.disable()
+# Before the other imports: it pauses collection and defers powertools' gathering __init__s.
+startup.importing()
 
 from typing import Any
 
@@ -13,7 +13,6 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from stormwatch.startup import imported
 from stormwatch.wiring import notifier
 
 logger = Logger()
@@ -30,4 +29,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return process_partial_response(event, record_handler, processor, context)
 
 
-imported()
+startup.imported()

@@ -2,10 +2,10 @@
 integrations, escalation policies and settings for everyone who may see them, a Router per resource; and
 the OpenAPI document."""
 
-import gc
+from stormwatch import startup
 
-# Collection waits until the imports are done (see stormwatch.startup).
-gc.disable()
+# Before the other imports: it pauses collection and defers powertools' gathering __init__s.
+startup.importing()
 
 from http import HTTPStatus
 from typing import Any, cast
@@ -26,7 +26,6 @@ from stormwatch.api.queries import (
     postmortems,
     schedules,
 )
-from stormwatch.startup import imported
 
 logger = Logger()
 app = create_app()
@@ -51,4 +50,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)
 
 
-imported()
+startup.imported()

@@ -1,17 +1,16 @@
 """Every minute (EventBridge schedule): fire the due timers: escalation steps, acknowledgement timeouts,
 inactivity nudges, missed heartbeats."""
 
-import gc
+from stormwatch import startup
 
-# Collection waits until the imports are done (see stormwatch.startup).
-gc.disable()
+# Before the other imports: it pauses collection and defers powertools' gathering __init__s.
+startup.importing()
 
 from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from stormwatch.startup import imported
 from stormwatch.wiring import sweeper
 
 logger = Logger()
@@ -24,4 +23,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return report
 
 
-imported()
+startup.imported()
