@@ -52,7 +52,8 @@ def _run(arguments: list[str], path: Path | None) -> subprocess.CompletedProcess
         "STORMWATCH_CURSOR_SECRET": "cursor-secret-for-the-benchmark",
     }
     if path is not None:
-        environment["PYTHONPATH"] = str(path)
+        # This checkout's package ahead of whichever one the interpreter has installed.
+        environment["PYTHONPATH"] = os.pathsep.join((str(path), str(ROOT / "src" / "shared")))
     return subprocess.run(
         [sys.executable, *arguments],
         capture_output=True,
