@@ -17,7 +17,9 @@ REGION_FALLBACKS = ("AWS_REGION", "AWS_DEFAULT_REGION")
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Built when first read (a service's build), not at import: for a handler without request models it is
+    # the one model there, and building any model loads pydantic's plugin lookup (importlib.metadata).
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     table_name: str = "stormwatch"
     region: str = "us-east-1"
