@@ -1,7 +1,8 @@
 """What a handler's cold start does. It pauses garbage collection while it imports (stormwatch/startup.py):
 once imported, collection must be on again, or the container would keep every request's garbage, and what
 the imports made is kept out of later collections. The REST handlers import their routes' models and
-views, not the services and stores behind them: those load when a request builds its service."""
+views, not the services and stores behind them: those load when a request builds its service. No handler
+builds a model of its own while importing (its schema is built when the model is first used)."""
 
 import subprocess
 import sys
@@ -15,6 +16,23 @@ SERVICES = """
 import sys
 import app
 print(sorted(name for name in sys.modules if name.startswith(("stormwatch.services.", "stormwatch.store."))))
+"""
+BUILT_MODELS = """
+import app
+import pydantic
+
+
+def subclasses(model):
+    for subclass in model.__subclasses__():
+        yield subclass
+        yield from subclasses(subclass)
+
+
+print(sorted({
+    f"{model.__module__}.{model.__qualname__}"
+    for model in subclasses(pydantic.BaseModel)
+    if model.__module__.startswith("stormwatch") and model.__dict__.get("__pydantic_complete__")
+}))
 """
 IMPORTED = """
 import gc
@@ -38,6 +56,11 @@ def _run(function: str, code: str) -> str:
 @pytest.mark.parametrize("function", HANDLERS)
 def test_a_handler_collects_garbage_once_imported(function):
     assert _run(function, IMPORTED).split() == ["True", "True"]
+
+
+@pytest.mark.parametrize("function", HANDLERS)
+def test_a_handler_builds_none_of_its_models_while_importing(function):
+    assert _run(function, BUILT_MODELS) == "[]"
 
 
 @pytest.mark.parametrize(
