@@ -4,20 +4,23 @@ Everything a handler's imports create lives as long as its container, so the gar
 over it are work for nothing: `importing()` pauses collection, and `imported()` moves what the imports made
 out of every later collection and turns collection back on.
 
-`importing()` also defers the `__init__` of the packages in `DEFERRED_INITS`: each only gathers names from
-its submodules (powertools' event handler gathers every resolver, AppSync's with asyncio; its data classes
-gather some forty event sources), while a handler uses a few of them. Such a package is registered with its
-own `__path__`, `__all__` and docstring and a module `__getattr__` (PEP 562) that imports the submodule
-defining a name when the name is first asked for, so every name resolves to the same object as after the
-package's own `__init__`. A package whose `__init__` does anything else (or is already imported) is left to
-the ordinary import.
+`importing()` also defers the `__init__` of the packages in `DEFERRED_INITS` when they are imported: each
+only gathers names from its submodules (powertools' event handler gathers every resolver, AppSync's with
+asyncio; its data classes gather some forty event sources), while a handler uses a few of them. Such a
+package is made by the ordinary import with its own spec (`__path__`, `__file__`), its `__all__` and
+docstring, and a module `__getattr__` (PEP 562) in place of its `__init__`'s body: a name imports the
+submodule defining it when it is first asked for, so every name resolves to the same object as after the
+package's own `__init__`. A package whose `__init__` does anything else is imported as usual.
 """
 
 import ast
 import gc
 import importlib
-import importlib.util
+import importlib.abc
+import importlib.machinery
 import sys
+from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 DEFERRED_INITS = (
@@ -29,8 +32,8 @@ DEFERRED_INITS = (
 
 def importing() -> None:
     gc.disable()
-    for package in DEFERRED_INITS:
-        defer_init(package)
+    if not any(isinstance(finder, DeferredInits) for finder in sys.meta_path):
+        sys.meta_path.insert(0, DeferredInits(DEFERRED_INITS))
 
 
 def imported() -> None:
@@ -41,37 +44,59 @@ def imported() -> None:
     gc.enable()
 
 
-def defer_init(package: str) -> None:
-    """Register `package` with a deferred `__init__` if its `__init__` only gathers names (see above)."""
-    if package in sys.modules:
-        return
-    spec = importlib.util.find_spec(package)
-    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
-        return
-    get_source = getattr(spec.loader, "get_source", None)
-    source = get_source(package) if get_source is not None else None
-    gathered = _gathered(package, source) if source is not None else None
-    if gathered is None:
-        return
-    doc, names, submodules, exported = gathered
-    module = importlib.util.module_from_spec(spec)
+class DeferredInits:
+    """An import finder ahead of the ordinary ones: it finds `packages` as the ordinary path finder does,
+    and gives the spec of one whose `__init__` only gathers names a loader that defers it."""
 
-    def __getattr__(name: str) -> Any:
-        if name in names:
-            source_module, original = names[name]
-            value = getattr(importlib.import_module(source_module), original)
-        elif name in submodules:
-            value = importlib.import_module(submodules[name])
-        else:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        setattr(module, name, value)
-        return value
+    def __init__(self, packages: Sequence[str]) -> None:
+        self.packages = frozenset(packages)
 
-    module.__dict__.update(__doc__=doc, __all__=exported, __getattr__=__getattr__)
-    sys.modules[package] = module
-    parent, _, child = package.rpartition(".")
-    if parent:
-        setattr(sys.modules[parent], child, module)
+    def find_spec(
+        self, name: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if name not in self.packages:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.submodule_search_locations is None:
+            return spec
+        get_source = getattr(spec.loader, "get_source", None)
+        source = get_source(name) if get_source is not None else None
+        gathered = _gathered(name, source) if source is not None else None
+        if gathered is not None:
+            spec.loader = _GatheredNames(*gathered)
+        return spec
+
+
+class _GatheredNames(importlib.abc.Loader):
+    """Loads a package whose `__init__` only gathers names: its body becomes a module `__getattr__`."""
+
+    def __init__(
+        self,
+        doc: str | None,
+        names: dict[str, tuple[str, str]],
+        submodules: dict[str, str],
+        exported: list[str] | tuple[str, ...],
+    ) -> None:
+        self.doc = doc
+        self.names = names
+        self.submodules = submodules
+        self.exported = exported
+
+    def exec_module(self, module: ModuleType) -> None:
+        names, submodules = self.names, self.submodules
+
+        def __getattr__(name: str) -> Any:
+            if name in names:
+                origin, original = names[name]
+                value = getattr(importlib.import_module(origin), original)
+            elif name in submodules:
+                value = importlib.import_module(submodules[name])
+            else:
+                raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
+            setattr(module, name, value)
+            return value
+
+        module.__dict__.update(__doc__=self.doc, __all__=self.exported, __getattr__=__getattr__)
 
 
 def _gathered(
