@@ -4,7 +4,7 @@ Everything a handler's imports create lives as long as its container, so the gar
 over it are work for nothing: `importing()` pauses collection, and `imported()` moves what the imports made
 out of every later collection and turns collection back on.
 
-`importing()` also defers the `__init__` of the packages in `DEFERRED_INITS` when they are imported: each
+Between the two, the `__init__` of the packages in `DEFERRED_INITS` is deferred if they are imported: each
 only gathers names from its submodules (powertools' event handler gathers every resolver, AppSync's with
 asyncio; its data classes gather some forty event sources), while a handler uses a few of them. Such a
 package is made by the ordinary import with its own spec (`__path__`, `__file__`), its `__all__` and
@@ -32,11 +32,12 @@ DEFERRED_INITS = (
 
 def importing() -> None:
     gc.disable()
-    if not any(isinstance(finder, DeferredInits) for finder in sys.meta_path):
-        sys.meta_path.insert(0, DeferredInits(DEFERRED_INITS))
+    sys.meta_path.insert(0, DeferredInits(DEFERRED_INITS))
 
 
 def imported() -> None:
+    # Later imports (a service's, on first use) go the ordinary way, without a finder asked first for each.
+    sys.meta_path[:] = [finder for finder in sys.meta_path if not isinstance(finder, DeferredInits)]
     # Once per process: a process that loads handlers again and again (the test suite) freezes only what
     # was there at the first, rather than keeping every later test's garbage for good.
     if not gc.get_freeze_count():
