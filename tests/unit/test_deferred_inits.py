@@ -122,6 +122,7 @@ def test_a_gathering_init_imports_a_submodule_on_the_first_use_of_its_name(packa
     )
     import gathering
 
+    assert {"one", "deux", "first", "second"} <= set(dir(gathering))
     assert gathering.__doc__ == "Docs."
     assert "gathering.first" not in sys.modules
     assert gathering.one == [1]

@@ -8,9 +8,9 @@ Between the two, the `__init__` of the packages in `DEFERRED_INITS` is deferred 
 only gathers names from its submodules (powertools' event handler gathers every resolver, AppSync's with
 asyncio; its data classes gather some forty event sources), while a handler uses a few of them. Such a
 package is made by the ordinary import with its own spec (`__path__`, `__file__`), its `__all__` and
-docstring, and a module `__getattr__` (PEP 562) in place of its `__init__`'s body: a name imports the
-submodule defining it when it is first asked for, so every name resolves to the same object as after the
-package's own `__init__`. A package whose `__init__` does anything else is imported as usual.
+docstring, and a module `__getattr__` and `__dir__` (PEP 562) in place of its `__init__`'s body: a name
+imports the submodule defining it when it is first asked for, so every name resolves to the same object as
+after the package's own `__init__`. A package whose `__init__` does anything else is imported as usual.
 """
 
 import ast
@@ -97,7 +97,12 @@ class _GatheredNames(importlib.abc.Loader):
             setattr(module, name, value)
             return value
 
-        module.__dict__.update(__doc__=self.doc, __all__=self.exported, __getattr__=__getattr__)
+        def __dir__() -> list[str]:
+            return sorted({*vars(module), *names, *submodules})
+
+        module.__dict__.update(
+            __doc__=self.doc, __all__=self.exported, __getattr__=__getattr__, __dir__=__dir__
+        )
 
 
 def _gathered(
