@@ -8,13 +8,18 @@ alike, and the figures are ratios to boto3 of the same rounds.
   which is all the work before its first request; services are built on first use.
 Each is shown as a multiple of the same measure of `import boto3`.
 
+`--instructions` counts instead the instructions of `import app` and of ready, once each under valgrind
+(callgrind): the same for the same code and interpreter whatever else the machine is doing, so a change is
+seen on a busy machine too (a few minutes: valgrind runs Python about 50 times slower).
+
 Goals: import at most 1.5x `import boto3`, ready at most 2x.
 
-    .venv/bin/python bench/cold_start.py [--runs 15]
+    .venv/bin/python bench/cold_start.py [--runs 15] [--instructions]
 """
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -40,7 +45,9 @@ from stormwatch import wiring
 wiring.{factory}()"""
 
 
-def _run(arguments: list[str], path: Path | None) -> subprocess.CompletedProcess[str]:
+def _run(
+    arguments: list[str], path: Path | None, under: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
     # Bytecode is written even where the caller's shell says not to: a deployed package ships it, and a
     # handler compiling its own sources on every round would measure the compiler.
     environment = {
@@ -50,12 +57,14 @@ def _run(arguments: list[str], path: Path | None) -> subprocess.CompletedProcess
         "AWS_SECRET_ACCESS_KEY": "bench",
         "AWS_DEFAULT_REGION": "us-east-1",
         "STORMWATCH_CURSOR_SECRET": "cursor-secret-for-the-benchmark",
+        # As template.yaml sets it for every function.
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",
     }
     if path is not None:
         # This checkout's package ahead of whichever one the interpreter has installed.
         environment["PYTHONPATH"] = os.pathsep.join((str(path), str(ROOT / "src" / "shared")))
     return subprocess.run(
-        [sys.executable, *arguments],
+        [*(under or []), sys.executable, *arguments],
         capture_output=True,
         text=True,
         check=True,
@@ -80,15 +89,43 @@ def cpu_milliseconds(code: str, path: Path | None) -> float:
     return float(_run(["-c", TIMED.format(code=code)], path).stdout) * 1000
 
 
+def instructions(code: str, path: Path | None) -> int:
+    """Instructions executed by `python -c code` from start to exit, as callgrind counts them."""
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    result = _run(["-c", code], path, under=valgrind)
+    found = re.search(r"Collected : (\d+)", result.stderr)
+    if found is None:
+        raise SystemExit(f"valgrind printed no instruction count:\n{result.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def print_instructions(paths: dict[str, Path]) -> None:
+    # Python's own start and exit are in every count: they are subtracted, as they are in no import.
+    bare = instructions("pass", None)
+    boto3 = instructions("import boto3", None) - bare
+    print(f"instructions (millions) once each under callgrind, x `import boto3`; {boto3 / 1e6:.0f}M = 1x")
+    print(f"{'':<28}{'import':>18}{'ready':>18}")
+    for name, factory in HANDLERS.items():
+        cells = []
+        for code in ("import app", READY.format(factory=factory)):
+            count = instructions(code, paths[name]) - bare
+            cells.append(f"{count / 1e6:8.0f}M {count / boto3:5.2f}x")
+        print(f"{f'functions/{name}/app.py':<28}" + "".join(f"{cell:>18}" for cell in cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--instructions", action="store_true")
     args = parser.parse_args()
     paths = {name: ROOT / "functions" / name for name in HANDLERS}
     # The first runs write bytecode caches, as a deployed package has them.
     import_milliseconds("import boto3", None)
     for name, factory in HANDLERS.items():
         cpu_milliseconds(READY.format(factory=factory), paths[name])
+    if args.instructions:
+        print_instructions(paths)
+        return
     measures = ("import", "import CPU", "ready CPU")
     rows: dict[str, dict[str, list[float]]] = {
         name: {measure: [] for measure in measures} for name in ("boto3", *HANDLERS)
