@@ -41,6 +41,7 @@ import bisect
 import copy
 import functools
 import json
+import string
 import time
 import types
 from collections import OrderedDict
@@ -464,7 +465,25 @@ def _output_members(operation: str) -> frozenset[str]:
     return frozenset(shape.members if shape is not None else ())
 
 
+# moto's request ids (gen_amzn_requestid_long): 52 letters and digits.
+REQUEST_ID_ALPHABET = string.ascii_letters + string.digits
+REQUEST_ID_LENGTH = 52
+
+
+def _json_answer_enriched(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+    """moto's _enrich_response for an API that answers JSON: the status as text and a request id, drawn in
+    one call (moto draws each of its 52 characters apart). moto also replaces what an XML answer holds
+    between <RequestId> tags with a regular expression over the whole body, GetRecords' included; in a JSON
+    answer that could only change an attribute's value, so it is not done."""
+    if "status" in headers:
+        headers["status"] = str(headers["status"])
+    headers["x-amzn-requestid"] = "".join(mock_random.choices(REQUEST_ID_ALPHABET, k=REQUEST_ID_LENGTH))
+    return headers, body
+
+
 class LocalDynamoHandler(DynamoHandler):
+    _enrich_response = staticmethod(_json_answer_enriched)
+
     def serialized(self, action_result: ActionResult) -> TYPE_RESPONSE:
         operation = self._get_action()
         result = action_result.result
@@ -568,6 +587,8 @@ class _ExpiringIterators(OrderedDict[str, ShardIterator]):
 
 
 class LocalDynamoDBStreamsHandler(DynamoDBStreamsHandler):
+    _enrich_response = staticmethod(_json_answer_enriched)
+
     def get_records(self) -> str:  # type: ignore[override]
         result = self.backend.get_records(self._get_param("ShardIterator"), self._get_param("Limit") or 1000)
         records: list[KeptRecord] = result.pop("Records")
@@ -836,14 +857,17 @@ def _method_names(handler_class: type) -> list[str]:
     return method_names_from_class(handler_class)
 
 
-# The checks of an update expression that read only the expression, its attribute names and the table's
-# keys (no value, no item): one that passed for those three passes again, so it runs once for them. A
-# third of an UpdateItem's validation: each walks the whole expression, ActionCountValidator once for
-# every node of it.
-EXPRESSION_ONLY_CHECKS = (ActionCountValidator, OverlappingPathsValidator, UpdateHashRangeKeyValidator)
-# (id of a parsed expression, its attribute names, the table's keys) -> the parsed expression, kept alive
-# with its entry so that its id cannot be another's.
-_passed_checks: dict[tuple[int, tuple[tuple[str, str], ...], tuple[str, ...]], Any] = {}
+# The checks of an update expression that read no value and no item: one that passed for what it reads
+# passes again, so it runs once for that. A third of an UpdateItem's validation: each walks the whole
+# expression, ActionCountValidator once for every node of it. ActionCountValidator reads the expression
+# alone, so it runs once per expression even when the names change with each request (a repeat names its
+# alert's fingerprint, so each new incident's first repeat had it run again); the others read the
+# expression's attribute names and the table's keys too.
+EXPRESSION_CHECKS = (ActionCountValidator,)
+NAMED_CHECKS = (OverlappingPathsValidator, UpdateHashRangeKeyValidator)
+# ("expression", id of a parsed expression) or ("named", that id, its attribute names, the table's keys)
+# -> the parsed expression, kept alive with its entry so that its id cannot be another's.
+_passed_checks: dict[tuple[Any, ...], Any] = {}
 
 
 def _update_validator_init(
@@ -858,13 +882,18 @@ def _update_validator_init(
         validator, expression, expression_attribute_names, expression_attribute_values, item, table
     )
     names = tuple(sorted((expression_attribute_names or {}).items()))
-    validator._checks_key = (id(expression), names, tuple(table.table_key_attrs))  # type: ignore[attr-defined]
+    keys = (("expression", id(expression)), ("named", id(expression), names, tuple(table.table_key_attrs)))
+    validator._checks_keys = keys  # type: ignore[attr-defined]
     validator._checked_expression = expression  # type: ignore[attr-defined]
-    if validator._checks_key in _passed_checks:  # type: ignore[attr-defined]
+    passed = tuple(
+        check
+        for key, checks in zip(keys, (EXPRESSION_CHECKS, NAMED_CHECKS), strict=True)
+        if key in _passed_checks
+        for check in checks
+    )
+    if passed:
         validator.processors = [
-            processor
-            for processor in validator.processors
-            if not isinstance(processor, EXPRESSION_ONLY_CHECKS)
+            processor for processor in validator.processors if not isinstance(processor, passed)
         ]
 
 
@@ -872,7 +901,8 @@ def _validate_update(validator: UpdateExpressionValidator) -> Any:
     validated = _validate(validator)
     if len(_passed_checks) >= PARSED_EXPRESSIONS_KEPT:
         _passed_checks.clear()
-    _passed_checks[validator._checks_key] = validator._checked_expression  # type: ignore[attr-defined]
+    for key in validator._checks_keys:  # type: ignore[attr-defined]
+        _passed_checks[key] = validator._checked_expression  # type: ignore[attr-defined]
     return validated
 
 
