@@ -742,6 +742,25 @@ def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> Dyna
     return duplicate
 
 
+def _regular_json(value: DynamoType) -> dict[str, Any]:
+    """moto's plain form of an attribute value (an item's images, its answers): moto deep-copies each map or
+    list, then converts each of the copy's values, copying each nested map again at every level below."""
+    inner = value.value
+    if isinstance(inner, dict):
+        inner = {name: _regular_part(part) for name, part in inner.items()}
+    elif isinstance(inner, list):
+        inner = [_regular_part(part) for part in inner]
+    elif value.type == "B" and isinstance(inner, str):
+        inner = base64.b64decode(inner)
+    return {value.type: inner}
+
+
+def _regular_part(part: Any) -> Any:
+    if isinstance(part, DynamoType):
+        return _regular_json(part)
+    return part if type(part) in _IMMUTABLE else copy.deepcopy(part)
+
+
 def _copied_node(node: Node, memo: dict[int, Any]) -> Node:
     """A deep copy of an update expression's node (each UpdateItem validates its own copy of the parsed
     expression): what the generic deepcopy makes, without reconstructing each node through its pickling
@@ -918,6 +937,7 @@ PATCHES: list[tuple[Any, str, Any]] = [
     (ConditionExpressionParser, "parse", _parsed_condition),
     (ConditionExpressionParser, "_make_operand", _condition_operand),
     (DynamoType, "__deepcopy__", _copied_value),
+    (DynamoType, "to_regular_json", _regular_json),
     (Item, "__init__", _item_init),
     (Node, "__deepcopy__", _copied_node),
     (DepthFirstTraverser, "traverse_node_recursively", _traverse),
