@@ -52,6 +52,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import moto.core.responses
+import moto.dynamodb.models.utilities
+import moto.dynamodb.responses
 import moto.dynamodb.urls
 import moto.dynamodbstreams.urls
 from moto.core.common_types import TYPE_RESPONSE
@@ -761,6 +763,23 @@ def _regular_part(part: Any) -> Any:
     return part if type(part) in _IMMUTABLE else copy.deepcopy(part)
 
 
+def _plain_result(result: Any) -> Any:
+    """moto's dynamo_to_dict, which turns each answer (an item, a page of them) into plain Python: plain
+    dicts, lists and values taken as they are, each DynamoType but binary expanded here. moto asks every
+    string of an item whether it is a datetime, a DynamoType and has a to_json method: a fifth of a
+    GetItem of an incident snapshot."""
+    kind = type(result)
+    if kind in _IMMUTABLE:
+        return result
+    if kind is dict:
+        return {name: _plain_result(value) for name, value in result.items()}
+    if kind is list:
+        return [_plain_result(value) for value in result]
+    if kind is DynamoType and result.type not in ("B", "BS"):
+        return {result.type: _plain_result(result.value)}
+    return _dynamo_to_dict(result)  # whose parts come back here (it recurses through the module's name)
+
+
 def _copied_node(node: Node, memo: dict[int, Any]) -> Node:
     """A deep copy of an update expression's node (each UpdateItem validates its own copy of the parsed
     expression): what the generic deepcopy makes, without reconstructing each node through its pickling
@@ -926,6 +945,7 @@ def _validate_update(validator: UpdateExpressionValidator) -> Any:
 
 
 _parse_update_expression = UpdateExpressionParser.make
+_dynamo_to_dict = moto.dynamodb.models.utilities.dynamo_to_dict
 _init_update_validator = UpdateExpressionValidator.__init__
 _validate = UpdateExpressionValidator.validate
 _parse_json_structure = BaseJSONParser._parse_structure
@@ -938,6 +958,8 @@ PATCHES: list[tuple[Any, str, Any]] = [
     (ConditionExpressionParser, "_make_operand", _condition_operand),
     (DynamoType, "__deepcopy__", _copied_value),
     (DynamoType, "to_regular_json", _regular_json),
+    (moto.dynamodb.models.utilities, "dynamo_to_dict", _plain_result),
+    (moto.dynamodb.responses, "dynamo_to_dict", _plain_result),
     (Item, "__init__", _item_init),
     (Node, "__deepcopy__", _copied_node),
     (DepthFirstTraverser, "traverse_node_recursively", _traverse),
