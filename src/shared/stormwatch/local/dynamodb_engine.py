@@ -24,12 +24,18 @@ moto (5.x) as installed:
   records with both images, and a fifth of the local stack's CPU in a storm of repeats (an UpdateItem's
   ALL_NEW item walked attribute by attribute), while every other request waits. The answers of the item
   operations and of GetRecords are DynamoDB JSON already; here they are written with json.dumps
-  (errors, and the other operations, keep moto's serializer).
+  (errors, and the other operations, keep moto's serializer). Before that, moto turns each answer into
+  plain Python asking every string in it whether it is a datetime, a DynamoType or has a to_json method,
+  copies each nested map again at every level of an item's image, and searches each answer, GetRecords'
+  megabytes included, for an XML <RequestId> to replace; here plain values are taken as they are, each
+  image is built in one walk, and a JSON answer is not searched.
 - spends most of an UpdateItem in generic machinery: it parses each condition again, validates its own
   deep copy of the update expression with processors whose map it rebuilds at every node, asks each of
   AttributeValue's ten members of every value in a request, writes a stream record's images as JSON to
   measure it, and works out an item's size again at each attribute it adds. Here each does the same work
-  once (PATCHES), and the test compares the answers with moto's.
+  once (PATCHES), and the test compares the answers with moto's. The checks of an update expression that
+  read no value are run once for what they read: the action counts once per expression, whatever its
+  names (a repeat names its alert's fingerprint, so each new incident's first repeat had them run).
 
 `install()` makes moto build these classes for every DynamoDB and DynamoDB Streams backend of the process;
 tests/unit/test_local_dynamodb_engine.py proves each behaviour, so a moto upgrade that changes what is
