@@ -710,6 +710,10 @@ def expression_requests(client: Any) -> list[Any]:
         ("update_item", {**repeat, "ExpressionAttributeValues": without_zero}),
         ("update_item", {**repeat, "ExpressionAttributeNames": without_status}),
         ("update_item", {**repeat, "ExpressionAttributeValues": {**values, ":extra": {"S": "unused"}}}),
+        # The same expression, checked already with other names: names that make two of its paths one, or
+        # that name a key attribute, are refused all the same.
+        ("update_item", {**repeat, "ExpressionAttributeNames": {**names, "#c": "last_seen"}}),
+        ("update_item", {**repeat, "ExpressionAttributeNames": {**names, "#c": "sk"}}),
         (
             "update_item",
             {
@@ -905,6 +909,8 @@ def test_expressions_are_evaluated_as_moto_evaluates_them(monkeypatch: pytest.Mo
         "KeyError",  # a value the condition uses is not defined
         "KeyError",  # nor a name
         "ValidationException",  # a value defined and unused
+        "ValidationException",  # the same expression, its names overlapping
+        "ValidationException",  # the same expression, naming a key attribute
         "ok",  # functions in both expressions
         "ok",
         "ValidationException",  # overlapping paths
@@ -956,3 +962,15 @@ def test_an_index_answers_the_attributes_it_projects_as_moto_does(monkeypatch: p
 
     assert answered == expected
     assert set(answered[0]) == {"pk", "sk", "gsi1pk", "gsi1sk", "status", "severity"}
+
+
+def test_an_answer_is_sent_as_written_with_a_request_id(engine: Engine) -> None:
+    """moto puts its request id between any <RequestId> tags of an answer (its XML APIs'); a JSON answer's
+    are an attribute's value, which the engine answers as written."""
+    engine.put("incident-1", note="<RequestId>x</RequestId>")
+
+    answer = engine.client.get_item(TableName=TABLE, Key={"pk": {"S": "incident-1"}, "sk": {"S": "SNAPSHOT"}})
+
+    assert answer["Item"]["note"] == {"S": "<RequestId>x</RequestId>"}
+    request_id = answer["ResponseMetadata"]["RequestId"]
+    assert len(request_id) == 52 and request_id.isalnum()

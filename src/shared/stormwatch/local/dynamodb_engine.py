@@ -24,12 +24,18 @@ moto (5.x) as installed:
   records with both images, and a fifth of the local stack's CPU in a storm of repeats (an UpdateItem's
   ALL_NEW item walked attribute by attribute), while every other request waits. The answers of the item
   operations and of GetRecords are DynamoDB JSON already; here they are written with json.dumps
-  (errors, and the other operations, keep moto's serializer).
+  (errors, and the other operations, keep moto's serializer). Before that, moto turns each answer into
+  plain Python asking every string in it whether it is a datetime, a DynamoType or has a to_json method,
+  copies each nested map again at every level of an item's image, and searches each answer, GetRecords'
+  megabytes included, for an XML <RequestId> to replace; here plain values are taken as they are, each
+  image is built in one walk, and a JSON answer is not searched.
 - spends most of an UpdateItem in generic machinery: it parses each condition again, validates its own
   deep copy of the update expression with processors whose map it rebuilds at every node, asks each of
   AttributeValue's ten members of every value in a request, writes a stream record's images as JSON to
   measure it, and works out an item's size again at each attribute it adds. Here each does the same work
-  once (PATCHES), and the test compares the answers with moto's.
+  once (PATCHES), and the test compares the answers with moto's. The checks of an update expression that
+  read no value are run once for what they read: the action counts once per expression, whatever its
+  names (a repeat names its alert's fingerprint, so each new incident's first repeat had them run).
 
 `install()` makes moto build these classes for every DynamoDB and DynamoDB Streams backend of the process;
 tests/unit/test_local_dynamodb_engine.py proves each behaviour, so a moto upgrade that changes what is
@@ -41,6 +47,7 @@ import bisect
 import copy
 import functools
 import json
+import string
 import time
 import types
 from collections import OrderedDict
@@ -51,6 +58,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import moto.core.responses
+import moto.dynamodb.models.utilities
+import moto.dynamodb.responses
 import moto.dynamodb.urls
 import moto.dynamodbstreams.urls
 from moto.core.common_types import TYPE_RESPONSE
@@ -464,7 +473,25 @@ def _output_members(operation: str) -> frozenset[str]:
     return frozenset(shape.members if shape is not None else ())
 
 
+# moto's request ids (gen_amzn_requestid_long): 52 letters and digits.
+REQUEST_ID_ALPHABET = string.ascii_letters + string.digits
+REQUEST_ID_LENGTH = 52
+
+
+def _json_answer_enriched(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+    """moto's _enrich_response for an API that answers JSON: the status as text and a request id, drawn in
+    one call (moto draws each of its 52 characters apart). moto also replaces what an XML answer holds
+    between <RequestId> tags with a regular expression over the whole body, GetRecords' included; in a JSON
+    answer that could only change an attribute's value, so it is not done."""
+    if "status" in headers:
+        headers["status"] = str(headers["status"])
+    headers["x-amzn-requestid"] = "".join(mock_random.choices(REQUEST_ID_ALPHABET, k=REQUEST_ID_LENGTH))
+    return headers, body
+
+
 class LocalDynamoHandler(DynamoHandler):
+    _enrich_response = staticmethod(_json_answer_enriched)
+
     def serialized(self, action_result: ActionResult) -> TYPE_RESPONSE:
         operation = self._get_action()
         result = action_result.result
@@ -568,6 +595,8 @@ class _ExpiringIterators(OrderedDict[str, ShardIterator]):
 
 
 class LocalDynamoDBStreamsHandler(DynamoDBStreamsHandler):
+    _enrich_response = staticmethod(_json_answer_enriched)
+
     def get_records(self) -> str:  # type: ignore[override]
         result = self.backend.get_records(self._get_param("ShardIterator"), self._get_param("Limit") or 1000)
         records: list[KeptRecord] = result.pop("Records")
@@ -721,6 +750,42 @@ def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> Dyna
     return duplicate
 
 
+def _regular_json(value: DynamoType) -> dict[str, Any]:
+    """moto's plain form of an attribute value (an item's images, its answers): moto deep-copies each map or
+    list, then converts each of the copy's values, copying each nested map again at every level below."""
+    inner = value.value
+    if isinstance(inner, dict):
+        inner = {name: _regular_part(part) for name, part in inner.items()}
+    elif isinstance(inner, list):
+        inner = [_regular_part(part) for part in inner]
+    elif value.type == "B" and isinstance(inner, str):
+        inner = base64.b64decode(inner)
+    return {value.type: inner}
+
+
+def _regular_part(part: Any) -> Any:
+    if isinstance(part, DynamoType):
+        return _regular_json(part)
+    return part if type(part) in _IMMUTABLE else copy.deepcopy(part)
+
+
+def _plain_result(result: Any) -> Any:
+    """moto's dynamo_to_dict, which turns each answer (an item, a page of them) into plain Python: plain
+    dicts, lists and values taken as they are, each DynamoType but binary expanded here. moto asks every
+    string of an item whether it is a datetime, a DynamoType and has a to_json method: a fifth of a
+    GetItem of an incident snapshot."""
+    kind = type(result)
+    if kind in _IMMUTABLE:
+        return result
+    if kind is dict:
+        return {name: _plain_result(value) for name, value in result.items()}
+    if kind is list:
+        return [_plain_result(value) for value in result]
+    if kind is DynamoType and result.type not in ("B", "BS"):
+        return {result.type: _plain_result(result.value)}
+    return _dynamo_to_dict(result)  # whose parts come back here (it recurses through the module's name)
+
+
 def _copied_node(node: Node, memo: dict[int, Any]) -> Node:
     """A deep copy of an update expression's node (each UpdateItem validates its own copy of the parsed
     expression): what the generic deepcopy makes, without reconstructing each node through its pickling
@@ -836,14 +901,17 @@ def _method_names(handler_class: type) -> list[str]:
     return method_names_from_class(handler_class)
 
 
-# The checks of an update expression that read only the expression, its attribute names and the table's
-# keys (no value, no item): one that passed for those three passes again, so it runs once for them. A
-# third of an UpdateItem's validation: each walks the whole expression, ActionCountValidator once for
-# every node of it.
-EXPRESSION_ONLY_CHECKS = (ActionCountValidator, OverlappingPathsValidator, UpdateHashRangeKeyValidator)
-# (id of a parsed expression, its attribute names, the table's keys) -> the parsed expression, kept alive
-# with its entry so that its id cannot be another's.
-_passed_checks: dict[tuple[int, tuple[tuple[str, str], ...], tuple[str, ...]], Any] = {}
+# The checks of an update expression that read no value and no item: one that passed for what it reads
+# passes again, so it runs once for that. A third of an UpdateItem's validation: each walks the whole
+# expression, ActionCountValidator once for every node of it. ActionCountValidator reads the expression
+# alone, so it runs once per expression even when the names change with each request (a repeat names its
+# alert's fingerprint, so each new incident's first repeat had it run again); the others read the
+# expression's attribute names and the table's keys too.
+EXPRESSION_CHECKS = (ActionCountValidator,)
+NAMED_CHECKS = (OverlappingPathsValidator, UpdateHashRangeKeyValidator)
+# ("expression", id of a parsed expression) or ("named", that id, its attribute names, the table's keys)
+# -> the parsed expression, kept alive with its entry so that its id cannot be another's.
+_passed_checks: dict[tuple[Any, ...], Any] = {}
 
 
 def _update_validator_init(
@@ -858,13 +926,18 @@ def _update_validator_init(
         validator, expression, expression_attribute_names, expression_attribute_values, item, table
     )
     names = tuple(sorted((expression_attribute_names or {}).items()))
-    validator._checks_key = (id(expression), names, tuple(table.table_key_attrs))  # type: ignore[attr-defined]
+    keys = (("expression", id(expression)), ("named", id(expression), names, tuple(table.table_key_attrs)))
+    validator._checks_keys = keys  # type: ignore[attr-defined]
     validator._checked_expression = expression  # type: ignore[attr-defined]
-    if validator._checks_key in _passed_checks:  # type: ignore[attr-defined]
+    passed = tuple(
+        check
+        for key, checks in zip(keys, (EXPRESSION_CHECKS, NAMED_CHECKS), strict=True)
+        if key in _passed_checks
+        for check in checks
+    )
+    if passed:
         validator.processors = [
-            processor
-            for processor in validator.processors
-            if not isinstance(processor, EXPRESSION_ONLY_CHECKS)
+            processor for processor in validator.processors if not isinstance(processor, passed)
         ]
 
 
@@ -872,11 +945,13 @@ def _validate_update(validator: UpdateExpressionValidator) -> Any:
     validated = _validate(validator)
     if len(_passed_checks) >= PARSED_EXPRESSIONS_KEPT:
         _passed_checks.clear()
-    _passed_checks[validator._checks_key] = validator._checked_expression  # type: ignore[attr-defined]
+    for key in validator._checks_keys:  # type: ignore[attr-defined]
+        _passed_checks[key] = validator._checked_expression  # type: ignore[attr-defined]
     return validated
 
 
 _parse_update_expression = UpdateExpressionParser.make
+_dynamo_to_dict = moto.dynamodb.models.utilities.dynamo_to_dict
 _init_update_validator = UpdateExpressionValidator.__init__
 _validate = UpdateExpressionValidator.validate
 _parse_json_structure = BaseJSONParser._parse_structure
@@ -888,6 +963,9 @@ PATCHES: list[tuple[Any, str, Any]] = [
     (ConditionExpressionParser, "parse", _parsed_condition),
     (ConditionExpressionParser, "_make_operand", _condition_operand),
     (DynamoType, "__deepcopy__", _copied_value),
+    (DynamoType, "to_regular_json", _regular_json),
+    (moto.dynamodb.models.utilities, "dynamo_to_dict", _plain_result),
+    (moto.dynamodb.responses, "dynamo_to_dict", _plain_result),
     (Item, "__init__", _item_init),
     (Node, "__deepcopy__", _copied_node),
     (DepthFirstTraverser, "traverse_node_recursively", _traverse),
