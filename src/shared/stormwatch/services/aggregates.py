@@ -9,7 +9,7 @@ from typing import Any
 from stormwatch.domain.events import SnapshotChange
 from stormwatch.domain.metrics import IncidentFact
 from stormwatch.domain.models import Incident, Status
-from stormwatch.store.incidents import snapshot_change
+from stormwatch.store.images import snapshot_change
 from stormwatch.store.metrics import MetricsStore
 
 

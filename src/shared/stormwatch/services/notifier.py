@@ -26,12 +26,8 @@ from stormwatch.services.delivery import (
     post_json,
     post_signed,
 )
-from stormwatch.store.incidents import (
-    IncidentStore,
-    is_incident_image,
-    notification_from_image,
-    snapshot_change,
-)
+from stormwatch.store.images import is_incident_image, notification_from_image, snapshot_change
+from stormwatch.store.incidents import IncidentStore
 from stormwatch.store.members import MemberStore
 from stormwatch.store.schedules import (
     ScheduleStore,

@@ -10,7 +10,7 @@ from botocore.parsers import ResponseParserError
 
 from stormwatch.clock import iso
 from stormwatch.domain.errors import ConcurrentModification, InvalidInput, NotFound
-from stormwatch.domain.events import Change, SnapshotChange
+from stormwatch.domain.events import Change
 from stormwatch.domain.listing import IncidentFilter, search_text
 from stormwatch.domain.models import (
     ACTIVE_STATUSES,
@@ -25,6 +25,7 @@ from stormwatch.ids import short_hash
 from stormwatch.store.codec import Item, decode_item, encode_item, model_item
 from stormwatch.store.context_index import context_index_writes
 from stormwatch.store.expressions import Expression
+from stormwatch.store.images import strip_storage
 from stormwatch.store.keys import (
     ASSIGNEE_INDEX,
     INCIDENT_ID,
@@ -46,24 +47,6 @@ UNREADABLE = (ResponseParserError, AttributeError, TypeError, KeyError, ValueErr
 # an attribute value of the wrong shape (a map with an empty name), the AttributeError its parser meets.
 UNPARSABLE_RESPONSE = (ResponseParserError, AttributeError)
 
-_STORAGE_ONLY = (
-    "pk",
-    "sk",
-    "gsi1pk",
-    "gsi1sk",
-    "gsi2pk",
-    "gsi3pk",
-    "gsi4sk",
-    # Copies of shared index keys, in items written before the indexes shared them.
-    "gsi2sk",
-    "gsi3sk",
-    "gsi4pk",
-    "search_text",
-    "severity_rank",
-    "entity",
-    "expires_at",
-    "changed",
-)
 # Set by every write of a snapshot except the repeat's one-write path, which removes it: the stream
 # consumers' event filters (template.yaml) match it, so a repeat firing (counters only, no timeline event)
 # invokes no consumer.
@@ -530,7 +513,7 @@ class IncidentStore:
         with translated_errors():
             response = self._client.query(**request)
         items = response.get("Items", [])
-        events = _readable(items, lambda raw: TimelineEvent.model_validate(_strip(decode_item(raw))))
+        events = _readable(items, lambda raw: TimelineEvent.model_validate(strip_storage(decode_item(raw))))
         last = response.get("LastEvaluatedKey")
         return events, decode_item(last)["sk"] if last and items else None
 
@@ -539,7 +522,7 @@ class IncidentStore:
         items = self._query_prefix(
             IncidentKeys.of(incident)["pk"], IncidentKeys.timeline_prefix(incident.generation)
         )
-        return [TimelineEvent.model_validate(_strip(item)) for item in items]
+        return [TimelineEvent.model_validate(strip_storage(item)) for item in items]
 
     def assigned_active(self, org: str, handle: str) -> list[Incident]:
         """The active incidents assigned to a member (sparse index: only assigned incidents are in it)."""
@@ -653,7 +636,7 @@ class IncidentStore:
 
     @staticmethod
     def _incident(item: Item) -> Incident:
-        return Incident.model_validate(_strip(item))
+        return Incident.model_validate(strip_storage(item))
 
     @staticmethod
     def _event_item(partition: str, generation: int, event: TimelineEvent) -> Item:
@@ -701,29 +684,6 @@ def _delivery_key(notification: Notification, channel: str) -> dict[str, str]:
         "pk": IncidentKeys.partition(notification.org, match.group(1)),
         "sk": f"{prefix}{iso(notification.at)}#{notification.id}-{channel}",
     }
-
-
-def notification_from_image(image: dict[str, Any]) -> Notification:
-    return Notification.model_validate(_strip(decode_item(image)))
-
-
-def is_incident_image(image: dict[str, Any]) -> bool:
-    return bool(image.get("entity") == {"S": "incident"})
-
-
-def incident_from_image(image: dict[str, Any]) -> Incident:
-    """The incident in a stream record's image (DynamoDB's attribute-value form)."""
-    return Incident.model_validate(_strip(decode_item(image)))
-
-
-def snapshot_change(old_image: dict[str, Any] | None, new_image: dict[str, Any]) -> SnapshotChange:
-    """The change a stream record of an incident snapshot reports (its new image is one)."""
-    before = incident_from_image(old_image) if old_image and is_incident_image(old_image) else None
-    return SnapshotChange.of(before, incident_from_image(new_image))
-
-
-def _strip(item: Item) -> Item:
-    return {key: value for key, value in item.items() if key not in _STORAGE_ONLY}
 
 
 def _readable(raws: Sequence[Raw], read: Callable[[Raw], Read]) -> list[Read]:
