@@ -6,7 +6,7 @@ creation time, `since` included and `until` excluded. Percentiles interpolate be
 ranks (the "inclusive" method: the p-th percentile of n sorted values is at rank p/100 * (n - 1)).
 """
 
-import statistics
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,7 +99,8 @@ def _summary(values: list[float]) -> dict[str, float | None]:
     if not values:
         return {"mean": None, "p50": None, "p90": None}
     return {
-        "mean": round(statistics.fmean(values), 3),
+        # statistics.fmean's own sum; the module costs every handler that imports this one a millisecond.
+        "mean": round(math.fsum(values) / len(values), 3),
         "p50": round(percentile(values, 0.5), 3),
         "p90": round(percentile(values, 0.9), 3),
     }

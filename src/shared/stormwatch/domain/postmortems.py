@@ -5,7 +5,6 @@ An incident's `postmortem_status` is kept on its snapshot by `postmortem` timeli
 in_review, published); `required` is what a resolved incident of a required severity without one shows.
 """
 
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -393,7 +392,10 @@ def postmortem_figures(facts: Iterable[Any], required: Iterable[Severity], now: 
         "required": len(required_facts),
         "published": len(published),
         "overdue": len(overdue),
-        "median_hours_to_publish": round(statistics.median(hours), 2) if hours else None,
+        # The median of the sorted hours (the statistics module costs its import for this one figure).
+        "median_hours_to_publish": round((hours[(len(hours) - 1) // 2] + hours[len(hours) // 2]) / 2, 2)
+        if hours
+        else None,
     }
 
 
