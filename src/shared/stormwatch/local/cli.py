@@ -62,6 +62,7 @@ def _local_environment(endpoint_url: str, table_name: str, cursor_secret: str | 
             "POWERTOOLS_METRICS_NAMESPACE": "Stormwatch",
             "POWERTOOLS_METRICS_DISABLED": "true",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
         }
     )
 
