@@ -1,6 +1,6 @@
 """Commands people give: incidents (open, status, severity, assignment, silence, links, comments), members,
-integrations, escalation policies and the org's settings, a Router per resource. Every POST honours
-Idempotency-Key; incident commands honour If-Match."""
+integrations, escalation policies and the org's settings, a Router per resource, each included when a
+request first needs it. Every POST honours Idempotency-Key; incident commands honour If-Match."""
 
 from stormwatch import startup
 
@@ -12,21 +12,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging import correlation_paths
 
-from stormwatch.api.commands import (
-    context,
-    incidents,
-    integrations,
-    members,
-    policies,
-    postmortems,
-    schedules,
-)
+from stormwatch.api import commands
 from stormwatch.api.http import create_app, guard_request
 
 logger = Logger()
-app = create_app()
-for resource in (incidents, members, policies, integrations, postmortems, schedules, context):
-    app.include_router(resource.router)
+app = create_app(resources=(commands.__name__, commands.ROUTES))
 
 
 @guard_request(json_body=True)

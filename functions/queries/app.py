@@ -1,6 +1,6 @@
 """Reading incidents (the list with filters, the detail with alerts and timeline), the metrics; members,
-integrations, escalation policies and settings for everyone who may see them, a Router per resource; and
-the OpenAPI document."""
+integrations, escalation policies and settings for everyone who may see them, a Router per resource, each
+included when a request first needs it; and the OpenAPI document."""
 
 from stormwatch import startup
 
@@ -14,25 +14,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from stormwatch.api import queries
 from stormwatch.api.http import create_app
 from stormwatch.api.openapi import CALENDAR_TOKEN_SCHEMES, packaged
-from stormwatch.api.queries import (
-    context,
-    incidents,
-    integrations,
-    members,
-    metrics,
-    policies,
-    postmortems,
-    schedules,
-)
 
 logger = Logger()
-app = create_app()
+app = create_app(resources=(queries.__name__, queries.ROUTES))
 # The calendar feed's token scheme, which its security names.
 app.configure_openapi(security_schemes=cast(Any, CALENDAR_TOKEN_SCHEMES))
-for resource in (incidents, metrics, policies, members, integrations, postmortems, schedules, context):
-    app.include_router(resource.router)
 
 
 @app.get(

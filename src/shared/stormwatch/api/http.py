@@ -5,18 +5,20 @@ The one place where domain errors become HTTP answers, in the contract's shape
 """
 
 import base64
+import importlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import wraps
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import content_types
 from aws_lambda_powertools.event_handler.api_gateway import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from stormwatch.domain.errors import (
     ConcurrentModification,
@@ -136,18 +138,68 @@ def json_response(status: HTTPStatus, body: Any) -> Response[str]:
     )
 
 
-def create_app(validation: bool = True) -> APIGatewayHttpResolver:
+class ResourceResolver(APIGatewayHttpResolver):
+    """The resolver of a handler whose routes live in a Router per resource module (`stormwatch.api.commands`,
+    `.queries`): a module is imported, and its routes included, when a request first needs it, so a
+    container pays at its cold start for the resources it serves rather than for all of them (an incident
+    command does not import the schedules' models).
+
+    `routes` names each module of `package` with the rules its router declares (a test holds the two
+    equal). A request includes every module with a rule of its path's shape, whatever the method: a
+    module none of whose rules fits could not answer it, and the rules of two modules never fit the same
+    path (tested too), so the order in which modules come in decides nothing. The OpenAPI document
+    includes them all."""
+
+    def __init__(self, package: str, routes: Mapping[str, Sequence[str]], **options: Any) -> None:
+        super().__init__(**options)
+        self._pending = {
+            f"{package}.{module}": [rule.split("/") for rule in rules] for module, rules in routes.items()
+        }
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        if self._pending:
+            # The path the resolver matches: an HTTP API's raw path less a named stage.
+            self.include_routes_for(APIGatewayProxyEventV2(cast(dict[str, Any], event)).path)
+        return super().resolve(event, context)
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        self.include_routes_for(None)
+        return super().get_openapi_schema(*args, **kwargs)
+
+    def include_routes_for(self, path: str | None) -> None:
+        """Includes the router of every module with a rule fitting `path` (every module for None)."""
+        segments = path.split("/") if path is not None else None
+        for module, rules in list(self._pending.items()):
+            if segments is None or any(_fits(rule, segments) for rule in rules):
+                self.include_router(importlib.import_module(module).router)
+                del self._pending[module]
+
+
+def _fits(rule: list[str], segments: list[str]) -> bool:
+    """Whether a path's segments have a rule's shape: its literal segments, and something (no slash) for
+    each `<name>`; the resolver's own match, by regular expression, fits no path this does not."""
+    return len(rule) == len(segments) and all(
+        part == segment or (part.startswith("<") and segment != "")
+        for part, segment in zip(rule, segments, strict=True)
+    )
+
+
+def create_app(
+    validation: bool = True, resources: tuple[str, Mapping[str, Sequence[str]]] | None = None
+) -> APIGatewayHttpResolver:
     """The resolver, mapping domain errors to the contract's answers. `validation` checks requests against
     the routes' pydantic models; a handler whose routes read their bodies themselves (the webhooks) goes
     without, which keeps powertools' validation machinery (about 100 ms) off its cold start and its
-    per-request work off every delivery."""
-    if not validation:
-        app = APIGatewayHttpResolver()
-    else:
+    per-request work off every delivery. `resources` (a package and its modules' rules) makes a
+    `ResourceResolver`."""
+    options: dict[str, Any] = {}
+    if validation:
         # A response that fails its own schema is our bug: 500, never a 4xx blaming the caller.
-        app = APIGatewayHttpResolver(
+        options.update(
             enable_validation=True, response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR
         )
+    app = APIGatewayHttpResolver(**options) if resources is None else ResourceResolver(*resources, **options)
+    if validation:
         from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
         app.exception_handler(RequestValidationError)(_validation_error)
