@@ -208,6 +208,12 @@ def test_a_window_that_ends_before_it_starts_is_400_naming_the_field(stack):
         ("actions", {"kind": "note"}, "body.label"),
         ("slo-violations", {"slo_id": "s"}, "body.window_start"),
         ("signals", {"type": "log", "summary": "x", "data": {"a": {"": 1}}}, "body.data.a"),
+        # Numbers JSON allows and DynamoDB cannot store (1e400 decodes as infinity).
+        ("signals", {"type": "log", "summary": "x", "data": {"rate": 1e200}}, "body.data.rate"),
+        ("signals", '{"type": "log", "summary": "x", "data": {"a": [1e400]}}', "body.data.a[0]"),
+        ("signals", {"type": "log", "summary": "x", "data": {"n": 10**40 + 1}}, "body.data.n"),
+        # NaN is not JSON, though Python's decoder takes it.
+        ("signals", '{"type": "log", "summary": "x", "data": {"rate": NaN}}', "body"),
         (
             "slo-violations",
             {
@@ -218,6 +224,18 @@ def test_a_window_that_ends_before_it_starts_is_400_naming_the_field(stack):
                 "threshold_breached": 0.99,
             },
             "body.error_budget_consumed",
+        ),
+        (
+            "slo-violations",
+            {
+                "slo_id": "s",
+                "window_start": "2026-11-22T08:00:00Z",
+                "window_end": "2026-11-22T09:00:00Z",
+                "error_budget_consumed": 0.5,
+                "threshold_breached": 0.99,
+                "details": {"burn": [1e-200]},
+            },
+            "body.details.burn[0]",
         ),
     ],
 )

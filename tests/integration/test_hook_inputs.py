@@ -137,6 +137,79 @@ def test_evidence_nested_deeper_than_can_be_stored_is_refused(stack):
     assert "nested deeper than 16 levels" in answer.body["error"]["message"]
 
 
+# JSON allows numbers DynamoDB cannot store: over 38 digits, or past its magnitudes (1e400 decodes as
+# infinity). Where a source's alarm carries one into what is stored, the alarm is refused naming it.
+UNSTORABLE_NUMBERS = [
+    (
+        "generic_firing",
+        {"incident_key": "k", "severity": "high", "evidence": {"rate": 9.8e192}},
+        "body.evidence.rate",
+    ),
+    (
+        "generic_firing",
+        {"incident_key": "k", "severity": "high", "evidence": {"a": [1e-200]}},
+        "body.evidence.a[0]",
+    ),
+    (
+        "generic_firing",
+        '{"incident_key": "k", "severity": "high", "evidence": {"rate": 1e400}}',
+        "body.evidence.rate",
+    ),
+    (
+        "generic_firing",
+        {"incident_key": "k", "severity": "high", "evidence": {"n": 10**40 + 1}},
+        "body.evidence.n",
+    ),
+    ("grafana_firing", grafana_with_values({"B": 1e300}), "body.alerts[0].values.B"),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "field"), UNSTORABLE_NUMBERS)
+def test_a_number_past_what_dynamodb_stores_is_refused_naming_the_field_and_stores_nothing(
+    stack, name, body, field
+):
+    before = count_items(stack.client)
+    answer = stack.hook(name, body=body)
+    assert answer.status == 400, answer.body
+    assert answer.body["error"]["message"].startswith(f"{field}: a number past what can be stored")
+    assert count_items(stack.client) == before
+
+
+def test_a_repeat_carrying_an_unstorable_number_is_refused_and_the_incident_keeps_its_evidence(stack):
+    alarm = {"incident_key": "k", "severity": "high", "evidence": {"rate": 0.5}}
+    assert stack.hook("generic_firing", body=alarm).status == 202
+    (incident,) = stack.incidents()
+    answer = stack.hook("generic_firing", body={**alarm, "evidence": {"rate": 1e200}})
+    assert answer.status == 400, answer.body
+    shown = stack.incident(incident["id"])
+    assert (shown["evidence"], shown["alert_count"]) == ({"rate": 0.5}, 1)
+
+
+def test_a_cloudwatch_threshold_past_what_dynamodb_stores_is_refused_naming_it(stack, sns_fetch):
+    envelope = fixture("cloudwatch/sns_notification_alarm.json")
+    alarm = json.loads(envelope["Message"])
+    alarm["Trigger"]["Threshold"] = 1e200
+    signed = sns_fetch["signer"].body({**envelope, "Message": json.dumps(alarm)})
+    answer = stack.hook("cloudwatch_alarm", body=signed)
+    assert answer.status == 400, answer.body
+    assert answer.body["error"]["message"].startswith("body.Message.metric.Threshold: a number past")
+
+
+def test_pagerduty_custom_details_keep_a_number_dynamodb_cannot_store_as_its_text(stack):
+    details = {"rate": 1e200, "count": 10**40 + 1, "fine": 0.25}
+    answer = stack.enqueue(
+        "pagerduty_trigger",
+        payload={"summary": "s", "source": "h", "severity": "error", "custom_details": details},
+    )
+    assert answer.status == 202, answer.body
+    (incident,) = stack.incidents()
+    assert stack.incident(incident["id"])["evidence"] == {
+        "rate": "1e+200",
+        "count": str(10**40 + 1),
+        "fine": 0.25,
+    }
+
+
 def test_free_form_maps_of_other_sources_keep_their_values_under_a_named_key(stack):
     triggered = stack.enqueue(
         "pagerduty_trigger",

@@ -145,6 +145,15 @@ def test_replacing_needs_if_match_and_names_bad_fields(stack):
     )
     assert bad.status == 400
     assert bad.body["error"]["details"][0]["field"] == "body.impact.users_affected"
+    # Numbers JSON allows and DynamoDB cannot store are refused too, naming the field.
+    for impact, field in (
+        ({"users_affected": 10**40 + 1}, "body.impact.users_affected"),
+        ({"duration_seconds": 1e200}, "body.impact.duration_seconds"),
+    ):
+        past = stack.call("PUT", path, edit_body(postmortem, impact=impact), headers={"If-Match": "1"})
+        assert past.status == 400, past.body
+        assert past.body["error"]["details"][0]["field"] == field
+    assert stack.call("GET", path, roles="[viewer]").body["version"] == 1
     unknown = stack.call(
         "PUT", path, edit_body(postmortem, sections={"nonsense": "x"}), headers={"If-Match": "1"}
     )

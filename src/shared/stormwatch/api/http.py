@@ -34,7 +34,7 @@ from stormwatch.domain.errors import (
     UnsupportedMediaType,
 )
 from stormwatch.domain.models import Caller, Role
-from stormwatch.normalizers import body_text, field_path, json_syntax_message
+from stormwatch.normalizers import body_text, field_path, json_syntax_message, strict_json
 from stormwatch.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -192,7 +192,8 @@ def create_app(
     without, which keeps powertools' validation machinery (about 100 ms) off its cold start and its
     per-request work off every delivery. `resources` (a package and its modules' rules) makes a
     `ResourceResolver`."""
-    options: dict[str, Any] = {}
+    # The body is decoded as webhooks decode theirs: NaN and Infinity are not JSON.
+    options: dict[str, Any] = {"json_body_deserializer": strict_json}
     if validation:
         # A response that fails its own schema is our bug: 500, never a 4xx blaming the caller.
         options.update(

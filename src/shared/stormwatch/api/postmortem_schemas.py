@@ -24,9 +24,11 @@ class CreatePostmortemBody(Strict):
 
 
 class ImpactBody(Strict):
-    duration_seconds: float | None = Field(default=None, ge=0)
+    # Bounded so that every value is one DynamoDB stores (38 digits, magnitudes to 1e125): a century, and
+    # a trillion people.
+    duration_seconds: float | None = Field(default=None, ge=0, le=3.2e9, allow_inf_nan=False)
     services: list[str] = Field(default_factory=list, max_length=50)
-    users_affected: int | None = Field(default=None, ge=0)
+    users_affected: int | None = Field(default=None, ge=0, le=10**12)
 
 
 class PostmortemBody(Strict):

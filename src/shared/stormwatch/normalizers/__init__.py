@@ -46,14 +46,20 @@ def json_syntax_message(error: json.JSONDecodeError, where: str = "body") -> str
     return f"{where}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
 
 
-def parse_json(text: str, where: str = "body") -> Any:
-    """Decode a JSON body; NaN and Infinity are refused, as JSON has no such values."""
+def strict_json(text: str) -> Any:
+    """`json.loads`, refusing NaN and Infinity: Python's decoder takes them, JSON has no such values. The one
+    decoder of every body, webhooks and REST alike."""
 
     def reject_constant(name: str) -> Any:
         raise json.JSONDecodeError(f"{name} is not a JSON value", text, text.find(name))
 
+    return json.loads(text, parse_constant=reject_constant)
+
+
+def parse_json(text: str, where: str = "body") -> Any:
+    """Decode a JSON body, refusing what is not JSON with the message naming where."""
     try:
-        return json.loads(text, parse_constant=reject_constant)
+        return strict_json(text)
     except json.JSONDecodeError as error:
         raise InvalidInput(
             json_syntax_message(error, where),

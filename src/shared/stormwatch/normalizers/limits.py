@@ -1,8 +1,11 @@
 """Bounds on what one alert may carry, so a snapshot stays far below DynamoDB's 400 KB item limit and a
 repeat's update expression stays within its 4 KB, and so that everything it carries can be stored: DynamoDB
-refuses an empty map key, so a label, annotation or evidence map (at any depth) may not have one."""
+refuses an empty map key, so a label, annotation or evidence map (at any depth) may not have one, and a
+number past its range (38 digits, magnitudes from 1E-130 to under 1E+126), which JSON allows (1e200, or
+1e400, which decodes as infinity)."""
 
 import json
+import math
 from typing import Annotated, Any
 
 from pydantic import AfterValidator
@@ -27,11 +30,23 @@ def _non_empty_keys(value: dict[str, Any]) -> dict[str, Any]:
 StringMap = Annotated[dict[str, str], AfterValidator(_non_empty_keys)]
 
 
+UNSTORABLE_NUMBER = "a number past what can be stored (38 digits, magnitudes 1e-130 to 1e125)"
+
+
+def storable_number(value: int | float) -> bool:
+    if isinstance(value, float):
+        # A float's repr has at most 17 digits: only its magnitude can be out of range.
+        return value == 0 or (math.isfinite(value) and 1e-130 <= abs(value) < 1e126)
+    return -(10**38) < value < 10**38
+
+
 def unstorable_path(value: Any, field: str, depth: int = 0) -> tuple[str, str] | None:
-    """Where in a JSON value a map has an empty key, or the nesting goes deeper than DynamoDB stores (32
-    levels, of which the snapshot uses a few), with the problem."""
+    """Where in a JSON value a map has an empty key, a number is past DynamoDB's range, or the nesting goes
+    deeper than DynamoDB stores (32 levels, of which the snapshot uses a few), with the problem."""
     if depth > MAX_EVIDENCE_DEPTH:
         return field, f"nested deeper than {MAX_EVIDENCE_DEPTH} levels"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return None if storable_number(value) else (field, UNSTORABLE_NUMBER)
     if isinstance(value, dict):
         if "" in value:
             return field, "a key may not be empty"
@@ -47,13 +62,15 @@ def unstorable_path(value: Any, field: str, depth: int = 0) -> tuple[str, str] |
     return None
 
 
-def without_empty_keys(value: Any) -> Any:
-    """The value with every empty map key renamed, for free-form maps a source may really send (PagerDuty's
-    custom_details is any JSON)."""
+def storable_json(value: Any) -> Any:
+    """The value with every empty map key renamed and every number past DynamoDB's range kept as its text,
+    for free-form maps a source may really send (PagerDuty's custom_details is any JSON)."""
     if isinstance(value, dict):
-        return {(name or EMPTY_KEY_REPLACEMENT): without_empty_keys(item) for name, item in value.items()}
+        return {(name or EMPTY_KEY_REPLACEMENT): storable_json(item) for name, item in value.items()}
     if isinstance(value, list):
-        return [without_empty_keys(item) for item in value]
+        return [storable_json(item) for item in value]
+    if isinstance(value, int | float) and not isinstance(value, bool) and not storable_number(value):
+        return repr(value)
     return value
 
 

@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field
 from stormwatch.domain.errors import InvalidInput
 from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, LazyModel, Severity, SourceUrl
 from stormwatch.normalizers import WebhookRequest, require_object, validated
-from stormwatch.normalizers.limits import check_evidence, without_empty_keys
+from stormwatch.normalizers.limits import check_evidence, storable_json
 
 _SEVERITIES = {
     "critical": Severity.CRITICAL,
@@ -109,8 +109,9 @@ def _trigger(event: Event, payload: Payload) -> AlertEvent:
     urls += [SourceUrl(type=image.alt or "image", url=image.href or image.src) for image in event.images]
     if event.client_url:
         urls.append(SourceUrl(type="client", url=event.client_url))
-    # custom_details is any JSON, as PagerDuty takes it; empty keys, which DynamoDB cannot store, are renamed.
-    details = without_empty_keys(payload.custom_details)
+    # custom_details is any JSON, as PagerDuty takes it: what DynamoDB cannot store (empty keys, numbers past
+    # its range) is renamed or kept as text.
+    details = storable_json(payload.custom_details)
     evidence = details if isinstance(details, dict) else ({"details": details} if details else {})
     return AlertEvent(
         source="pagerduty",
