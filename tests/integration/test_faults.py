@@ -1,5 +1,6 @@
 """A throttled or conflicting store: commands retry with backoff and jitter, and when they give up the
-answer is 503 and nothing is half-written."""
+answer is 503 and nothing is half-written. A refusal no retry cures is a 500 at once, not a 503 that
+senders would retry for ever."""
 
 from typing import Any
 
@@ -76,6 +77,18 @@ def test_a_command_that_keeps_conflicting_is_503_and_writes_nothing(stack, sleep
     assert answer.body["error"]["code"] == "unavailable"
     assert answer.headers.get("Retry-After") == "1"
     assert len(sleeps) == MAX_ATTEMPTS - 1
+    assert stack.incident(incident_id) == before
+    assert count_items(stack.client) == items
+
+
+def test_a_transaction_refused_for_a_reason_no_retry_cures_is_a_500_at_once_and_writes_nothing(stack, sleeps):
+    incident_id = stack.fire("db::lag")
+    before = stack.incident(incident_id)
+    items = count_items(stack.client)
+    inject("transact_write_items", "TransactionCanceledException", 1000, ["None", "ValidationError"])
+    answer = stack.call("POST", f"/v1/incidents/{incident_id}/status", {"status": "acknowledged"})
+    assert (answer.status, answer.body["error"]["code"]) == (500, "internal")
+    assert sleeps == []
     assert stack.incident(incident_id) == before
     assert count_items(stack.client) == items
 

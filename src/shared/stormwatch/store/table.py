@@ -30,6 +30,9 @@ RETRYABLE_CODES = frozenset(
         "ServiceUnavailable",
     }
 )
+# A transaction's cancellation reasons that a retry can cure; any other (ValidationError: an item DynamoDB
+# refuses) is a bug of ours, which retrying would only repeat.
+RETRYABLE_REASONS = frozenset({"TransactionConflict", "ProvisionedThroughputExceeded", "ThrottlingError"})
 
 
 class ConditionFailed(Exception):
@@ -132,7 +135,8 @@ def error_code(error: ClientError) -> str:
 @contextmanager
 def translated_errors() -> Iterator[None]:
     """Throttles, transaction conflicts and timeouts that outlived botocore's retries become
-    TemporarilyUnavailable (a 503: the sender retries)."""
+    TemporarilyUnavailable (a 503: the sender retries); a failed condition becomes ConditionFailed; any
+    other error is raised as it is (a 500)."""
     try:
         yield
     except (ReadTimeoutError, EndpointConnectionError, ConnectionClosedError) as error:
@@ -151,7 +155,8 @@ def translated_errors() -> Iterator[None]:
                     (i, r) for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"
                 )
                 raise ConditionFailed(failed.get("Item"), index) from error
-            raise TemporarilyUnavailable("the incident store is busy; retry shortly") from error
+            if codes & RETRYABLE_REASONS:
+                raise TemporarilyUnavailable("the incident store is busy; retry shortly") from error
         raise
 
 
