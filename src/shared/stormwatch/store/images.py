@@ -1,5 +1,6 @@
-"""Incident items read back as domain models, from a stored item or a stream record's image: apart from
-the incident store, so that a stream consumer reads its records without importing the store's writes."""
+"""The incident collection's items read back as domain models, from a stored item or a stream record's
+image (snapshots, and the outbox's notifications): apart from the incident store, so that a stream
+consumer reads its records without importing the store's writes."""
 
 from typing import Any
 
