@@ -237,6 +237,17 @@ def test_a_window_that_ends_before_it_starts_is_400_naming_the_field(stack):
             },
             "body.details.burn[0]",
         ),
+        (
+            "slo-violations",
+            {
+                "slo_id": "s",
+                "window_start": "2026-11-22T08:00:00Z",
+                "window_end": "2026-11-22T09:00:00Z",
+                "error_budget_consumed": 7.6e-306,
+                "threshold_breached": 0.99,
+            },
+            "body.error_budget_consumed",
+        ),
     ],
 )
 def test_bad_bodies_are_400_naming_the_field_and_change_nothing(stack, path, body, field):

@@ -149,6 +149,7 @@ def test_replacing_needs_if_match_and_names_bad_fields(stack):
     for impact, field in (
         ({"users_affected": 10**40 + 1}, "body.impact.users_affected"),
         ({"duration_seconds": 1e200}, "body.impact.duration_seconds"),
+        ({"duration_seconds": 1e-300}, "body.impact.duration_seconds"),
     ):
         past = stack.call("PUT", path, edit_body(postmortem, impact=impact), headers={"If-Match": "1"})
         assert past.status == 400, past.body

@@ -16,7 +16,7 @@ from stormwatch.domain.context import (
     TicketSystem,
 )
 from stormwatch.domain.models import Incident
-from stormwatch.normalizers.limits import check_evidence
+from stormwatch.normalizers.limits import StorableFloat, check_evidence
 
 # A correlation key or trace id: any text a tool puts in a label (hashed in keys, kept as given).
 ContextKey = Annotated[str, Field(min_length=1, max_length=512)]
@@ -53,10 +53,10 @@ class SloViolationBody(Strict):
     slo_id: str = Field(min_length=1, max_length=200)
     window_start: AwareDatetime
     window_end: AwareDatetime
-    error_budget_consumed: float = Field(
+    error_budget_consumed: StorableFloat = Field(
         ge=0, le=1e6, allow_inf_nan=False, description="the share of the error budget used, 0.25 = 25%"
     )
-    threshold_breached: float = Field(
+    threshold_breached: StorableFloat = Field(
         ge=-1e12,
         le=1e12,
         allow_inf_nan=False,

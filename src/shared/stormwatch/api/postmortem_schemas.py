@@ -15,6 +15,7 @@ from stormwatch.domain.postmortems import (
     PostmortemEdit,
     TemplateSection,
 )
+from stormwatch.normalizers.limits import Storable
 
 _URL = r"^https?://"
 
@@ -26,7 +27,7 @@ class CreatePostmortemBody(Strict):
 class ImpactBody(Strict):
     # Bounded so that every value is one DynamoDB stores (38 digits, magnitudes to 1e125): a century, and
     # a trillion people.
-    duration_seconds: float | None = Field(default=None, ge=0, le=3.2e9, allow_inf_nan=False)
+    duration_seconds: Annotated[float, Field(ge=0, le=3.2e9, allow_inf_nan=False), Storable] | None = None
     services: list[str] = Field(default_factory=list, max_length=50)
     users_affected: int | None = Field(default=None, ge=0, le=10**12)
 

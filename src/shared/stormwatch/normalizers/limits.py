@@ -40,6 +40,19 @@ def storable_number(value: int | float) -> bool:
     return -(10**38) < value < 10**38
 
 
+def _storable_float(value: float) -> float:
+    if not storable_number(value):
+        raise ValueError(UNSTORABLE_NUMBER)
+    return value
+
+
+# For a number field of a request (an SLO violation's budget, a post-mortem's duration): bounds of its own
+# do not keep out a magnitude as small as 1e-300, which DynamoDB refuses. `Storable` goes after a field's
+# constraints, so that the document still shows them as its minimum and maximum.
+Storable = AfterValidator(_storable_float)
+StorableFloat = Annotated[float, Storable]
+
+
 def unstorable_path(value: Any, field: str, depth: int = 0) -> tuple[str, str] | None:
     """Where in a JSON value a map has an empty key, a number is past DynamoDB's range, or the nesting goes
     deeper than DynamoDB stores (32 levels, of which the snapshot uses a few), with the problem."""
