@@ -68,6 +68,8 @@ def test_pagerduty_answers_a_body_that_is_not_utf8_with_its_invalid_event_shape(
     [
         ('{"route": "GET /x",\n "kind": }', "body: not valid JSON: Expecting value at line 2, column 10"),
         ('{"route": NaN}', "body: not valid JSON: NaN is not a JSON value at line 1, column 11"),
+        # Past the digits Python converts to an integer.
+        ('{"n": ' + "7" * 5000 + "}", "body: not valid JSON: a number too long to read at line 1, column 7"),
     ],
 )
 def test_malformed_json_names_line_and_column(stack, body, message):

@@ -70,6 +70,12 @@ def test_malformed_json_names_line_and_column_as_webhooks_do(stack):
     assert answer.body["error"]["details"] == [
         {"field": "body", "problem": "not JSON", "line": 2, "column": 2}
     ]
+    # Past the digits Python converts to an integer: not JSON anything could keep, and no 500.
+    answer = stack.call("POST", "/v1/incidents", '{"title": "db down", "severity": ' + "7" * 5000 + "}")
+    assert answer.status == 400
+    assert answer.body["error"]["message"] == (
+        "body: not valid JSON: a number too long to read at line 1, column 34"
+    )
 
 
 def member(stack, **fields):

@@ -5,6 +5,8 @@ Each rejects what is not its format with InvalidInput naming the field, before a
 
 import importlib
 import json
+import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -53,7 +55,14 @@ def strict_json(text: str) -> Any:
     def reject_constant(name: str) -> Any:
         raise json.JSONDecodeError(f"{name} is not a JSON value", text, text.find(name))
 
-    return json.loads(text, parse_constant=reject_constant)
+    try:
+        return json.loads(text, parse_constant=reject_constant)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        # An integer past the digits Python converts (4,300), which nothing could keep anyway.
+        found = re.search(rf"\d{{{sys.get_int_max_str_digits() + 1},}}", text)
+        raise json.JSONDecodeError("a number too long to read", text, found.start() if found else 0) from None
 
 
 def parse_json(text: str, where: str = "body") -> Any:
