@@ -195,6 +195,12 @@ def test_a_cloudwatch_threshold_past_what_dynamodb_stores_is_refused_naming_it(s
     answer = stack.hook("cloudwatch_alarm", body=signed)
     assert answer.status == 400, answer.body
     assert answer.body["error"]["message"].startswith("body.Message.metric.Threshold: a number past")
+    # The alarm inside the envelope is JSON too: NaN is not.
+    message = json.dumps(alarm).replace("1e+200", "NaN")
+    signed = sns_fetch["signer"].body({**envelope, "MessageId": "nan", "Message": message})
+    answer = stack.hook("cloudwatch_alarm", body=signed)
+    assert answer.status == 400, answer.body
+    assert answer.body["error"]["message"] == "body.Message: not a CloudWatch alarm (not JSON)"
 
 
 def test_pagerduty_custom_details_keep_a_number_dynamodb_cannot_store_as_its_text(stack):

@@ -5,7 +5,6 @@ confirmations); `Message` is the alarm as a JSON string. ALARM fires and OK reso
 does what the integration says (ignore by default). The key is the alarm's ARN; the region comes from it.
 """
 
-import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -13,7 +12,7 @@ from pydantic import ConfigDict
 
 from stormwatch.domain.errors import InvalidInput
 from stormwatch.domain.models import AlertEvent, AlertStatus, Integration, LazyModel, SourceUrl
-from stormwatch.normalizers import WebhookRequest, require_object, validated
+from stormwatch.normalizers import WebhookRequest, require_object, strict_json, validated
 from stormwatch.normalizers.limits import check_evidence
 
 
@@ -63,7 +62,7 @@ class Alarm(LazyModel):
 def normalize(request: WebhookRequest, integration: Integration) -> list[AlertEvent]:
     envelope = validated(SnsEnvelope, require_object(request.payload, "an SNS notification"))
     try:
-        message = json.loads(envelope.Message)
+        message = strict_json(envelope.Message)
     except ValueError:
         raise InvalidInput(
             "body.Message: not a CloudWatch alarm (not JSON)", details=[{"field": "body.Message"}]
