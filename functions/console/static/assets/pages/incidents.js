@@ -27,6 +27,7 @@ export async function render(main, { claims, navigate }) {
   let nextCursor = null;
   let members = [];
   let listed = null; // the ids and statuses the list last showed
+  let countReads = 0; // refreshes that are still to read the counts again
   const canWork = allows(claims, "responder");
 
   const search = h("input", { type: "search", name: "q", placeholder: "Words of title, service or key", value: filters.q || "", "aria-keyshortcuts": "/" });
@@ -187,10 +188,15 @@ export async function render(main, { claims, navigate }) {
       const query = filtersToQuery(filters, { limit: 50, cursor: pages[pages.length - 1] });
       const answer = await api("/v1/incidents", { query });
       if (turn !== asked) return;
-      // The counts follow the list: read again when a refresh finds an incident new or changed.
+      // The counts follow the list: read when a refresh draws it first or finds an incident new or changed,
+      // and at the next two refreshes too, as they are built from the table's stream and can lag the list.
       const shown = answer.items.map((incident) => `${incident.id}:${incident.status}`).join();
-      if (listed !== null && shown !== listed) refreshCounts();
+      if (shown !== listed) countReads = 3;
       listed = shown;
+      if (countReads > 0) {
+        countReads -= 1;
+        refreshCounts();
+      }
       items = answer.items;
       nextCursor = answer.next_cursor;
       selected = Math.min(selected, Math.max(0, items.length - 1));
@@ -286,7 +292,6 @@ export async function render(main, { claims, navigate }) {
   // The list first, what the person waits for; the rest once it is drawn (on the local stack, whose
   // table answers one request at a time, four at once made the list wait for all of them).
   refresh().then(() => {
-    refreshCounts();
     refreshOnCall();
     api("/v1/members").then((answer) => {
       members = answer.items;
