@@ -4,7 +4,9 @@ import io
 import json
 import sys
 from typing import Any
+from urllib.parse import unquote
 
+import pytest
 from moto import mock_aws
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
@@ -16,10 +18,9 @@ AUTHORIZATION = (
 )
 
 
-def call(app: Any, target: str, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
-    """One request through a WSGI app, as botocore sends it: the status code, headers and JSON answer."""
-    data = json.dumps(body).encode()
-    environ = {
+def request_environ(target: str, data: bytes) -> dict[str, Any]:
+    """A request's WSGI environ as botocore sends it to the embedded server."""
+    return {
         "REQUEST_METHOD": "POST",
         "SCRIPT_NAME": "",
         "PATH_INFO": "/",
@@ -40,6 +41,10 @@ def call(app: Any, target: str, body: dict[str, Any]) -> tuple[int, dict[str, st
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
+
+
+def call(app: Any, environ: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+    """One request through a WSGI app: the status code, headers and JSON answer."""
     answer: list[Any] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -59,7 +64,7 @@ def eventbridge_answers(app: Any, bus: str) -> list[tuple[int, str | None, Any]]
         ("AWSEvents.PutEvents", {"Entries": [entry]}),
         ("AWSEvents.PutEvents", {"Entries": [{**entry, "EventBusName": f"{bus}-absent"}]}),
     ):
-        status, headers, content = call(app, target, body)
+        status, headers, content = call(app, request_environ(target, json.dumps(body).encode()))
         text = json.dumps(content).replace(bus, "BUS")
         for event in content.get("Entries", []):
             text = text.replace(event["EventId"], "ID")
@@ -77,3 +82,25 @@ def test_eventbridge_requests_go_straight_to_moto_s_handler_and_answer_as_throug
     assert direct_answers == server_answers
     assert [status for status, _, _ in direct_answers] == [200, 200, 400]
     assert direct_answers[2][1] == "ResourceNotFoundException"
+
+
+def test_a_request_s_url_is_moto_s_for_each_host_and_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    handed: list[tuple[str, str]] = []
+
+    def handler(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+        handed.append((full_url, request.raw_url))
+        return 200, {}, "{}"
+
+    monkeypatch.setitem(HANDLERS, "Recorded", handler)
+    for host, path, query in (
+        ("127.0.0.1:5000", "/", ""),
+        ("localhost:5000", "/", ""),
+        ("127.0.0.1:5000", "/", ""),
+        ("127.0.0.1:80", "/other/%2Fpath", "a=1&b=%20"),
+    ):
+        environ = request_environ("Recorded.Action", b"{}")
+        environ.update(HTTP_HOST=host, PATH_INFO=unquote(path), RAW_URI=f"{path}?{query}", QUERY_STRING=query)
+        call(direct(lambda environ, start_response: []), environ)
+
+    assert [url for url, _ in handed] == [url for _, url in handed]
+    assert handed[3][0] == "http://127.0.0.1/other/%2Fpath?a=1&b=%20"

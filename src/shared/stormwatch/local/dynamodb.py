@@ -40,6 +40,34 @@ HANDLERS: dict[str, MotoHandler] = {
 }
 
 
+# What werkzeug builds a request's URL from (moto's Request.raw_url): the scheme, the host, the path and the
+# query string.
+URL_PARTS = (
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+    "RAW_URI",
+    "PATH_INFO",
+    "QUERY_STRING",
+)
+URLS_KEPT = 256
+_raw_urls: dict[tuple[Any, ...], str] = {}
+
+
+def _raw_url(request: BackendRequest) -> str:
+    """moto's Request.raw_url, which werkzeug builds anew for each request through its URL quoting (a tenth
+    of a GetItem): every request of an SDK to this server has the same, built once here."""
+    key = tuple(request.environ.get(part) for part in URL_PARTS)
+    url = _raw_urls.get(key)
+    if url is None:
+        if len(_raw_urls) >= URLS_KEPT:
+            _raw_urls.clear()
+        url = _raw_urls[key] = request.raw_url
+    return url
+
+
 def direct(app: WsgiApp) -> WsgiApp:
     """The requests of the APIs in HANDLERS to their handlers, the others to `app` (moto's server)."""
 
@@ -48,7 +76,9 @@ def direct(app: WsgiApp) -> WsgiApp:
         if handler is None:
             return app(environ, start_response)
         request = BackendRequest(environ)
-        status, headers, body = handler(request, request.raw_url, dict(request.headers))
+        # moto's server also hands the handler a copy of the request's headers; given none, it reads them
+        # from the request.
+        status, headers, body = handler(request, _raw_url(request), None)
         status = int(status)
         start_response(
             f"{status} {HTTPStatus(status).phrase}",
