@@ -359,6 +359,13 @@ def stream_records_of_writes(client: Any, streams: Any) -> dict[str, list[dict[s
             UpdateExpression="SET n = n + :one",
             ExpressionAttributeValues={":one": {"N": "1"}},
         )
+        # A nested value changed in place: the old image keeps what it was (the engine's copy of the item).
+        client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET m.l[0] = :y, m.added = :y",
+            ExpressionAttributeValues={":y": {"S": "y"}},
+        )
         client.update_item(
             TableName=table,
             Key={**key, "pk": {"S": "incident-2"}},
@@ -392,11 +399,15 @@ def test_stream_records_are_moto_s(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [record["eventName"] for record in expected["NEW_AND_OLD_IMAGES"]] == [
         "INSERT",
         "MODIFY",
+        "MODIFY",
         "INSERT",
         "INSERT",
         "REMOVE",
     ]
     assert "OldImage" in expected["NEW_AND_OLD_IMAGES"][1]["dynamodb"]
+    nested = written["NEW_AND_OLD_IMAGES"][2]["dynamodb"]
+    assert nested["OldImage"]["m"] == {"M": {"l": {"L": [{"S": "x"}]}}}
+    assert nested["NewImage"]["m"] == {"M": {"l": {"L": [{"S": "y"}]}, "added": {"S": "y"}}}
 
 
 def query_index_pages(engine: Engine, value: str, forward: bool, limit: int | None) -> list[list[str]]:

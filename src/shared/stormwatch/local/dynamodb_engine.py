@@ -32,8 +32,9 @@ moto (5.x) as installed:
 - spends most of an UpdateItem in generic machinery: it parses each condition again, validates its own
   deep copy of the update expression with processors whose map it rebuilds at every node, asks each of
   AttributeValue's ten members of every value in a request, writes a stream record's images as JSON to
-  measure it, and works out an item's size again at each attribute it adds. Here each does the same work
-  once (PATCHES), and the test compares the answers with moto's. The checks of an update expression that
+  measure it, works out an item's size again at each attribute it adds, and copies the item it changes
+  (the old image) through copy.deepcopy's dispatch for each attribute. Here each does the same work once
+  (PATCHES), and the test compares the answers with moto's. The checks of an update expression that
   read no value are run once for what they read: the action counts once per expression, whatever its
   names (a repeat names its alert's fingerprint, so each new incident's first repeat had them run).
 
@@ -55,7 +56,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import moto.core.responses
 import moto.dynamodb.models.utilities
@@ -750,6 +751,22 @@ def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> Dyna
     return duplicate
 
 
+def _copied_item(item: Item, memo: dict[int, Any]) -> Item:
+    """moto's copy of an item (an UpdateItem copies the item it changes, for the stream's old image; a
+    transaction, each item it touches), each value copied by _copied_value directly: moto copies each
+    through copy.deepcopy, whose dispatch and memo bookkeeping for every attribute were most of the copy."""
+    duplicate = cast(Item, Item.__new__(Item))  # tracked by moto as its copy is (BaseModel)
+    memo[id(item)] = duplicate
+    duplicate.hash_key = _copied_value(item.hash_key)
+    duplicate.range_key = None if item.range_key is None else _copied_value(item.range_key)
+    attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+    for name, value in item.attrs.items():
+        # Sized when it was written: put without LimitedSizeDict's check, as moto's copy does.
+        dict.__setitem__(attrs, name, _copied_child(value, memo))
+    duplicate.attrs = attrs
+    return duplicate
+
+
 def _regular_json(value: DynamoType) -> dict[str, Any]:
     """moto's plain form of an attribute value (an item's images, its answers): moto deep-copies each map or
     list, then converts each of the copy's values, copying each nested map again at every level below."""
@@ -963,6 +980,7 @@ PATCHES: list[tuple[Any, str, Any]] = [
     (ConditionExpressionParser, "parse", _parsed_condition),
     (ConditionExpressionParser, "_make_operand", _condition_operand),
     (DynamoType, "__deepcopy__", _copied_value),
+    (Item, "__deepcopy__", _copied_item),
     (DynamoType, "to_regular_json", _regular_json),
     (moto.dynamodb.models.utilities, "dynamo_to_dict", _plain_result),
     (moto.dynamodb.responses, "dynamo_to_dict", _plain_result),
