@@ -859,6 +859,49 @@ def expression_requests(client: Any) -> list[Any]:
                 },
             },
         ),
+        # What an update answers of the item before it: all of it, none of it (of an item that was absent),
+        # and the refusals moto makes before reading the item or after.
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET alerts.#fp.#n = alerts.#fp.#n + :one",
+                "ExpressionAttributeNames": {"#fp": "fp1", "#n": "count"},
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+                "ReturnValues": "ALL_OLD",
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": {**key, "pk": {"S": "incident-3"}},
+                "UpdateExpression": "SET #s = :open",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":open": {"S": "open"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": {"pk": key["pk"]},
+                "UpdateExpression": "SET note = :v",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET note = :v",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+                "ReturnValues": "EVERYTHING",
+            },
+        ),
         (
             "scan",
             {
@@ -934,6 +977,10 @@ def test_expressions_are_evaluated_as_moto_evaluates_them(monkeypatch: pytest.Mo
         "ConditionalCheckFailedException",
         "ok",
         "ValidationException",  # too large
+        "ok",
+        "ok",
+        "ValidationException",  # no sort key
+        "ValidationException",  # no such ReturnValues
         "ok",
         "ok",
     ]

@@ -37,6 +37,11 @@ moto (5.x) as installed:
   (PATCHES), and the test compares the answers with moto's. The checks of an update expression that
   read no value are run once for what they read: the action counts once per expression, whatever its
   names (a repeat names its alert's fingerprint, so each new incident's first repeat had them run).
+- reads back each item an UpdateItem changes before the update, copies it, writes it as plain JSON and
+  compares each of its attributes with the updated item's, to answer the values the update replaced.
+  Here that is done for the answers that hold them (ALL_OLD, UPDATED_OLD, UPDATED_NEW); for NONE and
+  ALL_NEW the read back answers no item (its key is still checked as moto checks it). The copy the stream's
+  old image is made of is another, made as moto makes it.
 
 `install()` makes moto build these classes for every DynamoDB and DynamoDB Streams backend of the process;
 tests/unit/test_local_dynamodb_engine.py proves each behaviour, so a moto upgrade that changes what is
@@ -49,6 +54,7 @@ import copy
 import functools
 import json
 import string
+import threading
 import time
 import types
 from collections import OrderedDict
@@ -490,8 +496,24 @@ def _json_answer_enriched(headers: dict[str, str], body: Any) -> tuple[dict[str,
     return headers, body
 
 
+# An UpdateItem's answers that hold none of the item's values before the update.
+ANSWERS_WITHOUT_OLD_VALUES = frozenset({"NONE", "ALL_NEW"})
+
+
 class LocalDynamoHandler(DynamoHandler):
     _enrich_response = staticmethod(_json_answer_enriched)
+
+    def update_item(self) -> ActionResult:
+        # moto reads back the item before each update, copies it and writes it as plain JSON, then compares
+        # each of its attributes with the updated item's, to answer the values the update replaced: an
+        # answer of none of them reads nothing of that.
+        backend = self.dynamodb_backend
+        if self.body.get("ReturnValues", "NONE") not in ANSWERS_WITHOUT_OLD_VALUES or not isinstance(
+            backend, LocalDynamoDBBackend
+        ):
+            return super().update_item()
+        with backend.next_item_read_unanswered():
+            return super().update_item()
 
     def serialized(self, action_result: ActionResult) -> TYPE_RESPONSE:
         operation = self._get_action()
@@ -512,6 +534,10 @@ class LocalDynamoDBBackend(DynamoDBBackend):
         url_bases=moto.dynamodb.urls.url_bases,
         url_paths={path: LocalDynamoHandler.dispatch for path in moto.dynamodb.urls.url_paths},
     )
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self._unanswered_read = threading.local()
 
     def create_table(self, name: str, **params: Any) -> Table:  # type: ignore[override]
         if name in self.tables:
@@ -547,6 +573,25 @@ class LocalDynamoDBBackend(DynamoDBBackend):
             if isinstance(table.stream_shard, LocalStreamShard)
         }
         return _TransactionBackup(tables, items, streams)
+
+    @contextmanager
+    def next_item_read_unanswered(self) -> Iterator[None]:
+        """The next GetItem of the block's thread is read as moto reads it (refusing what moto refuses) and
+        answers no item."""
+        self._unanswered_read.pending = True
+        try:
+            yield
+        finally:
+            self._unanswered_read.pending = False
+
+    def get_item(
+        self, table_name: str, keys: dict[str, Any], projection_expressions: list[list[str]] | None = None
+    ) -> Item | None:
+        item = super().get_item(table_name, keys, projection_expressions)
+        if getattr(self._unanswered_read, "pending", False):
+            self._unanswered_read.pending = False
+            return None
+        return item
 
     def update_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
         # moto changes the stored item in place.
