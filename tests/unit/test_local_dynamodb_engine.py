@@ -3,7 +3,9 @@ override promises, checked through the DynamoDB API, so a moto upgrade that chan
 here. The stream pump is checked on both engines: it must not lose the stream on moto's own either."""
 
 import copy
+import gc
 import json
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -16,7 +18,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core.utils import utcnow
 from moto.dynamodb.models import dynamodb_backends
-from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 
@@ -266,6 +268,26 @@ def test_a_query_of_the_table_reads_its_partition_in_order_page_by_page(engine: 
         ExpressionAttributeValues={":pk": {"S": "incident-9"}},
     )
     assert missing["Items"] == []
+
+
+def test_an_item_no_longer_held_is_freed(engine: Engine) -> None:
+    """moto keeps every Item it makes (BaseModel.instances_tracked): each item's earlier versions, and the
+    copies an update and a transaction make, lived as long as the process."""
+    tracked = len(Item.instances_tracked)  # type: ignore[attr-defined]
+    engine.put("incident-1", note="first")
+    first = weakref.ref(engine.table.items[DynamoType({"S": "incident-1"})][DynamoType({"S": "SNAPSHOT"})])
+    engine.put("incident-1", note="second")
+    engine.client.update_item(**update("incident-1", "third")["Update"], ReturnValues="ALL_OLD")
+    engine.transact(update("incident-1", "fourth"), put("incident-2"))
+    gc.collect()
+
+    assert first() is None
+    assert len(Item.instances_tracked) == tracked  # type: ignore[attr-defined]
+    assert engine.get("incident-1") == {
+        "pk": {"S": "incident-1"},
+        "sk": {"S": "SNAPSHOT"},
+        "note": {"S": "fourth"},
+    }
 
 
 def test_a_backup_of_a_table_is_a_copy(engine: Engine) -> None:

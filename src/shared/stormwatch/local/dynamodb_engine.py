@@ -6,6 +6,9 @@ moto (5.x) as installed:
   costs time and memory in proportion to the table, and the copy put back holds a copy of the stream too,
   so a reader's shard iterator keeps reading the discarded one. Here a transaction copies only the items
   it touches and, if it fails, puts back those items and drops the stream records it wrote, in place.
+- keeps every item it ever made (BaseModel's instance tracking, for moto's dashboard): each version of
+  each item, and each copy an update or a transaction made of one. Here an item is not tracked (moto's
+  /moto-api/data.json lists none), and lives as long as the table or a request holds it.
 - keeps every stream record and every shard iterator it ever handed out. Here a stream keeps its records
   for 24 hours, as DynamoDB does, and at most MAX_STREAM_RECORDS of them (the oldest go first; a reader
   that fell so far behind sees a gap in the sequence numbers); shard iterators expire after 15 minutes,
@@ -796,11 +799,18 @@ def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> Dyna
     return duplicate
 
 
+def _untracked(kind: type, *args: Any, **kwargs: Any) -> Any:
+    """A new Item that moto does not keep: BaseModel keeps every instance of its models for moto's
+    dashboard, so every version of every item, and every copy an update or a transaction made of one, lived
+    as long as the stack (half the items kept after a storm, all walked by each full garbage collection)."""
+    return object.__new__(kind)
+
+
 def _copied_item(item: Item, memo: dict[int, Any]) -> Item:
     """moto's copy of an item (an UpdateItem copies the item it changes, for the stream's old image; a
     transaction, each item it touches), each value copied by _copied_value directly: moto copies each
     through copy.deepcopy, whose dispatch and memo bookkeeping for every attribute were most of the copy."""
-    duplicate = cast(Item, Item.__new__(Item))  # tracked by moto as its copy is (BaseModel)
+    duplicate = cast(Item, Item.__new__(Item))
     memo[id(item)] = duplicate
     duplicate.hash_key = _copied_value(item.hash_key)
     duplicate.range_key = None if item.range_key is None else _copied_value(item.range_key)
@@ -1026,6 +1036,7 @@ PATCHES: list[tuple[Any, str, Any]] = [
     (ConditionExpressionParser, "_make_operand", _condition_operand),
     (DynamoType, "__deepcopy__", _copied_value),
     (Item, "__deepcopy__", _copied_item),
+    (Item, "__new__", staticmethod(_untracked)),
     (DynamoType, "to_regular_json", _regular_json),
     (moto.dynamodb.models.utilities, "dynamo_to_dict", _plain_result),
     (moto.dynamodb.responses, "dynamo_to_dict", _plain_result),
