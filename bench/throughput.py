@@ -196,7 +196,8 @@ def main() -> None:
             raise stack.failed(f"warming up got {sorted({status for status, _ in warm})}")
         stack.wait_quiet()
         storm(stack, "new-incident storm", args.senders, 2 * args.keys, alarm)
-        storm(stack, "repeat storm", args.senders, args.repeats, alarm)
+        if args.repeats:
+            storm(stack, "repeat storm", args.senders, args.repeats, alarm)
         partition = incident_partition(stack)
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as directory:

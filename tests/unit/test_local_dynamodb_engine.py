@@ -3,7 +3,9 @@ override promises, checked through the DynamoDB API, so a moto upgrade that chan
 here. The stream pump is checked on both engines: it must not lose the stream on moto's own either."""
 
 import copy
+import gc
 import json
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -16,7 +18,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core.utils import utcnow
 from moto.dynamodb.models import dynamodb_backends
-from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 
@@ -268,6 +270,26 @@ def test_a_query_of_the_table_reads_its_partition_in_order_page_by_page(engine: 
     assert missing["Items"] == []
 
 
+def test_an_item_no_longer_held_is_freed(engine: Engine) -> None:
+    """moto keeps every Item it makes (BaseModel.instances_tracked): each item's earlier versions, and the
+    copies an update and a transaction make, lived as long as the process."""
+    tracked = len(Item.instances_tracked)  # type: ignore[attr-defined]
+    engine.put("incident-1", note="first")
+    first = weakref.ref(engine.table.items[DynamoType({"S": "incident-1"})][DynamoType({"S": "SNAPSHOT"})])
+    engine.put("incident-1", note="second")
+    engine.client.update_item(**update("incident-1", "third")["Update"], ReturnValues="ALL_OLD")
+    engine.transact(update("incident-1", "fourth"), put("incident-2"))
+    gc.collect()
+
+    assert first() is None
+    assert len(Item.instances_tracked) == tracked  # type: ignore[attr-defined]
+    assert engine.get("incident-1") == {
+        "pk": {"S": "incident-1"},
+        "sk": {"S": "SNAPSHOT"},
+        "note": {"S": "fourth"},
+    }
+
+
 def test_a_backup_of_a_table_is_a_copy(engine: Engine) -> None:
     engine.put("incident-1")
     duplicate = copy.deepcopy(engine.table)
@@ -359,6 +381,13 @@ def stream_records_of_writes(client: Any, streams: Any) -> dict[str, list[dict[s
             UpdateExpression="SET n = n + :one",
             ExpressionAttributeValues={":one": {"N": "1"}},
         )
+        # A nested value changed in place: the old image keeps what it was (the engine's copy of the item).
+        client.update_item(
+            TableName=table,
+            Key=key,
+            UpdateExpression="SET m.l[0] = :y, m.added = :y",
+            ExpressionAttributeValues={":y": {"S": "y"}},
+        )
         client.update_item(
             TableName=table,
             Key={**key, "pk": {"S": "incident-2"}},
@@ -392,11 +421,15 @@ def test_stream_records_are_moto_s(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [record["eventName"] for record in expected["NEW_AND_OLD_IMAGES"]] == [
         "INSERT",
         "MODIFY",
+        "MODIFY",
         "INSERT",
         "INSERT",
         "REMOVE",
     ]
     assert "OldImage" in expected["NEW_AND_OLD_IMAGES"][1]["dynamodb"]
+    nested = written["NEW_AND_OLD_IMAGES"][2]["dynamodb"]
+    assert nested["OldImage"]["m"] == {"M": {"l": {"L": [{"S": "x"}]}}}
+    assert nested["NewImage"]["m"] == {"M": {"l": {"L": [{"S": "y"}]}, "added": {"S": "y"}}}
 
 
 def query_index_pages(engine: Engine, value: str, forward: bool, limit: int | None) -> list[list[str]]:
@@ -848,6 +881,49 @@ def expression_requests(client: Any) -> list[Any]:
                 },
             },
         ),
+        # What an update answers of the item before it: all of it, none of it (of an item that was absent),
+        # and the refusals moto makes before reading the item or after.
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET alerts.#fp.#n = alerts.#fp.#n + :one",
+                "ExpressionAttributeNames": {"#fp": "fp1", "#n": "count"},
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+                "ReturnValues": "ALL_OLD",
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": {**key, "pk": {"S": "incident-3"}},
+                "UpdateExpression": "SET #s = :open",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {":open": {"S": "open"}},
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": {"pk": key["pk"]},
+                "UpdateExpression": "SET note = :v",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+                "ReturnValues": "ALL_NEW",
+            },
+        ),
+        (
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key,
+                "UpdateExpression": "SET note = :v",
+                "ExpressionAttributeValues": {":v": {"S": "v"}},
+                "ReturnValues": "EVERYTHING",
+            },
+        ),
         (
             "scan",
             {
@@ -923,6 +999,10 @@ def test_expressions_are_evaluated_as_moto_evaluates_them(monkeypatch: pytest.Mo
         "ConditionalCheckFailedException",
         "ok",
         "ValidationException",  # too large
+        "ok",
+        "ok",
+        "ValidationException",  # no sort key
+        "ValidationException",  # no such ReturnValues
         "ok",
         "ok",
     ]

@@ -1,10 +1,12 @@
 """DynamoDB for the local stack: moto's server with the local engine (stormwatch.local.dynamodb_engine:
 transactions that copy only what they touch, a stream kept 24 hours), one request at a time.
 
-A DynamoDB or DynamoDB Streams request (its X-Amz-Target names the API) goes straight to moto's handler of
-that API: moto's server would first find the service among all of moto's by the request's host and
-headers, then route it through a Flask application (with CORS) to the same handler. The other services
-the notifier uses (EventBridge, SES) take that way.
+A DynamoDB, DynamoDB Streams or EventBridge request (its X-Amz-Target names the API) goes straight to
+moto's handler of that API: moto's server would first find the service among all of moto's by the
+request's host and headers (statting each of moto's service directories for every request: most of a
+PutEvents, which the notifier sends for each new incident), then route it through a Flask application to
+the same handler, which adds a CORS header and a default Content-Type that no SDK reads. SES, which the
+notifier uses too, takes that way.
 
 moto applies a request in several steps (a transaction writes item after item and puts back what it
 touched on failure), so two requests interleaved by threads can lose each other's writes. DynamoDB applies
@@ -22,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
+from moto.events.responses import EventsHandler
 from moto.moto_server.werkzeug_app import BackendRequest, DomainDispatcherApplication, create_backend_app
 
 from stormwatch.local import dynamodb_engine
@@ -33,18 +36,49 @@ MotoHandler = Callable[..., tuple[int | str, dict[str, Any], str | bytes]]
 HANDLERS: dict[str, MotoHandler] = {
     "DynamoDB_20120810": dynamodb_engine.LocalDynamoHandler.dispatch,
     "DynamoDBStreams_20120810": dynamodb_engine.LocalDynamoDBStreamsHandler.dispatch,
+    "AWSEvents": EventsHandler.dispatch,
 }
 
 
+# What werkzeug builds a request's URL from (moto's Request.raw_url): the scheme, the host, the path and the
+# query string.
+URL_PARTS = (
+    "wsgi.url_scheme",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+    "RAW_URI",
+    "PATH_INFO",
+    "QUERY_STRING",
+)
+URLS_KEPT = 256
+_raw_urls: dict[tuple[Any, ...], str] = {}
+
+
+def _raw_url(request: BackendRequest) -> str:
+    """moto's Request.raw_url, which werkzeug builds anew for each request through its URL quoting (a tenth
+    of a GetItem): every request of an SDK to this server has the same, built once here."""
+    key = tuple(request.environ.get(part) for part in URL_PARTS)
+    url = _raw_urls.get(key)
+    if url is None:
+        if len(_raw_urls) >= URLS_KEPT:
+            _raw_urls.clear()
+        url = _raw_urls[key] = request.raw_url
+    return url
+
+
 def direct(app: WsgiApp) -> WsgiApp:
-    """DynamoDB's and DynamoDB Streams' requests to their handlers, the others to `app` (moto's server)."""
+    """The requests of the APIs in HANDLERS to their handlers, the others to `app` (moto's server)."""
 
     def dispatch(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         handler = HANDLERS.get(environ.get("HTTP_X_AMZ_TARGET", "").partition(".")[0])
         if handler is None:
             return app(environ, start_response)
         request = BackendRequest(environ)
-        status, headers, body = handler(request, request.raw_url, dict(request.headers))
+        # moto's server also hands the handler a copy of the request's headers; given none, it reads them
+        # from the request.
+        status, headers, body = handler(request, _raw_url(request), None)
         status = int(status)
         start_response(
             f"{status} {HTTPStatus(status).phrase}",

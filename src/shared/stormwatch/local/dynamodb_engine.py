@@ -6,6 +6,9 @@ moto (5.x) as installed:
   costs time and memory in proportion to the table, and the copy put back holds a copy of the stream too,
   so a reader's shard iterator keeps reading the discarded one. Here a transaction copies only the items
   it touches and, if it fails, puts back those items and drops the stream records it wrote, in place.
+- keeps every item it ever made (BaseModel's instance tracking, for moto's dashboard): each version of
+  each item, and each copy an update or a transaction made of one. Here an item is not tracked (moto's
+  /moto-api/data.json lists none), and lives as long as the table or a request holds it.
 - keeps every stream record and every shard iterator it ever handed out. Here a stream keeps its records
   for 24 hours, as DynamoDB does, and at most MAX_STREAM_RECORDS of them (the oldest go first; a reader
   that fell so far behind sees a gap in the sequence numbers); shard iterators expire after 15 minutes,
@@ -32,10 +35,16 @@ moto (5.x) as installed:
 - spends most of an UpdateItem in generic machinery: it parses each condition again, validates its own
   deep copy of the update expression with processors whose map it rebuilds at every node, asks each of
   AttributeValue's ten members of every value in a request, writes a stream record's images as JSON to
-  measure it, and works out an item's size again at each attribute it adds. Here each does the same work
-  once (PATCHES), and the test compares the answers with moto's. The checks of an update expression that
+  measure it, works out an item's size again at each attribute it adds, and copies the item it changes
+  (the old image) through copy.deepcopy's dispatch for each attribute. Here each does the same work once
+  (PATCHES), and the test compares the answers with moto's. The checks of an update expression that
   read no value are run once for what they read: the action counts once per expression, whatever its
   names (a repeat names its alert's fingerprint, so each new incident's first repeat had them run).
+- reads back each item an UpdateItem changes before the update, copies it, writes it as plain JSON and
+  compares each of its attributes with the updated item's, to answer the values the update replaced.
+  Here that is done for the answers that hold them (ALL_OLD, UPDATED_OLD, UPDATED_NEW); for NONE and
+  ALL_NEW the read back answers no item (its key is still checked as moto checks it). The copy the stream's
+  old image is made of is another, made as moto makes it.
 
 `install()` makes moto build these classes for every DynamoDB and DynamoDB Streams backend of the process;
 tests/unit/test_local_dynamodb_engine.py proves each behaviour, so a moto upgrade that changes what is
@@ -48,6 +57,7 @@ import copy
 import functools
 import json
 import string
+import threading
 import time
 import types
 from collections import OrderedDict
@@ -55,7 +65,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import moto.core.responses
 import moto.dynamodb.models.utilities
@@ -489,8 +499,24 @@ def _json_answer_enriched(headers: dict[str, str], body: Any) -> tuple[dict[str,
     return headers, body
 
 
+# An UpdateItem's answers that hold none of the item's values before the update.
+ANSWERS_WITHOUT_OLD_VALUES = frozenset({"NONE", "ALL_NEW"})
+
+
 class LocalDynamoHandler(DynamoHandler):
     _enrich_response = staticmethod(_json_answer_enriched)
+
+    def update_item(self) -> ActionResult:
+        # moto reads back the item before each update, copies it and writes it as plain JSON, then compares
+        # each of its attributes with the updated item's, to answer the values the update replaced: an
+        # answer of none of them reads nothing of that.
+        backend = self.dynamodb_backend
+        if self.body.get("ReturnValues", "NONE") not in ANSWERS_WITHOUT_OLD_VALUES or not isinstance(
+            backend, LocalDynamoDBBackend
+        ):
+            return super().update_item()
+        with backend.next_item_read_unanswered():
+            return super().update_item()
 
     def serialized(self, action_result: ActionResult) -> TYPE_RESPONSE:
         operation = self._get_action()
@@ -511,6 +537,10 @@ class LocalDynamoDBBackend(DynamoDBBackend):
         url_bases=moto.dynamodb.urls.url_bases,
         url_paths={path: LocalDynamoHandler.dispatch for path in moto.dynamodb.urls.url_paths},
     )
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self._unanswered_read = threading.local()
 
     def create_table(self, name: str, **params: Any) -> Table:  # type: ignore[override]
         if name in self.tables:
@@ -546,6 +576,25 @@ class LocalDynamoDBBackend(DynamoDBBackend):
             if isinstance(table.stream_shard, LocalStreamShard)
         }
         return _TransactionBackup(tables, items, streams)
+
+    @contextmanager
+    def next_item_read_unanswered(self) -> Iterator[None]:
+        """The next GetItem of the block's thread is read as moto reads it (refusing what moto refuses) and
+        answers no item."""
+        self._unanswered_read.pending = True
+        try:
+            yield
+        finally:
+            self._unanswered_read.pending = False
+
+    def get_item(
+        self, table_name: str, keys: dict[str, Any], projection_expressions: list[list[str]] | None = None
+    ) -> Item | None:
+        item = super().get_item(table_name, keys, projection_expressions)
+        if getattr(self._unanswered_read, "pending", False):
+            self._unanswered_read.pending = False
+            return None
+        return item
 
     def update_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
         # moto changes the stored item in place.
@@ -747,6 +796,29 @@ def _copied_value(value: DynamoType, memo: dict[int, Any] | None = None) -> Dyna
         duplicate.value = [_copied_value(part) if isinstance(part, DynamoType) else part for part in inner]
     elif isinstance(inner, dict):
         duplicate.value = {name: _copied_value(part) for name, part in inner.items()}
+    return duplicate
+
+
+def _untracked(kind: type, *args: Any, **kwargs: Any) -> Any:
+    """A new Item that moto does not keep: BaseModel keeps every instance of its models for moto's
+    dashboard, so every version of every item, and every copy an update or a transaction made of one, lived
+    as long as the stack (half the items kept after a storm, all walked by each full garbage collection)."""
+    return object.__new__(kind)
+
+
+def _copied_item(item: Item, memo: dict[int, Any]) -> Item:
+    """moto's copy of an item (an UpdateItem copies the item it changes, for the stream's old image; a
+    transaction, each item it touches), each value copied by _copied_value directly: moto copies each
+    through copy.deepcopy, whose dispatch and memo bookkeeping for every attribute were most of the copy."""
+    duplicate = cast(Item, Item.__new__(Item))
+    memo[id(item)] = duplicate
+    duplicate.hash_key = _copied_value(item.hash_key)
+    duplicate.range_key = None if item.range_key is None else _copied_value(item.range_key)
+    attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+    for name, value in item.attrs.items():
+        # Sized when it was written: put without LimitedSizeDict's check, as moto's copy does.
+        dict.__setitem__(attrs, name, _copied_child(value, memo))
+    duplicate.attrs = attrs
     return duplicate
 
 
@@ -963,6 +1035,8 @@ PATCHES: list[tuple[Any, str, Any]] = [
     (ConditionExpressionParser, "parse", _parsed_condition),
     (ConditionExpressionParser, "_make_operand", _condition_operand),
     (DynamoType, "__deepcopy__", _copied_value),
+    (Item, "__deepcopy__", _copied_item),
+    (Item, "__new__", staticmethod(_untracked)),
     (DynamoType, "to_regular_json", _regular_json),
     (moto.dynamodb.models.utilities, "dynamo_to_dict", _plain_result),
     (moto.dynamodb.responses, "dynamo_to_dict", _plain_result),
