@@ -154,6 +154,12 @@ def test_replacing_needs_if_match_and_names_bad_fields(stack):
         past = stack.call("PUT", path, edit_body(postmortem, impact=impact), headers={"If-Match": "1"})
         assert past.status == 400, past.body
         assert past.body["error"]["details"][0]["field"] == field
+    # One item holds a post-mortem: text past what it can hold is refused, naming the bound.
+    sections = {**postmortem["sections"], "root_cause": "word " * 40_000}
+    big = stack.call("PUT", path, edit_body(postmortem, sections=sections), headers={"If-Match": "1"})
+    assert big.status == 400, big.body
+    assert big.body["error"]["message"].startswith("body.sections: the post-mortem's text would be 2")
+    assert big.body["error"]["details"][0]["limit"] == 160_000
     assert stack.call("GET", path, roles="[viewer]").body["version"] == 1
     unknown = stack.call(
         "PUT", path, edit_body(postmortem, sections={"nonsense": "x"}), headers={"If-Match": "1"}

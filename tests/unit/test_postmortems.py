@@ -10,6 +10,7 @@ from stormwatch.domain.lifecycle import change_status
 from stormwatch.domain.models import Caller, PostmortemStatus, Role, Severity, Status, TimelineEvent
 from stormwatch.domain.postmortems import (
     BUILT_IN_SECTIONS,
+    MAX_TEXT_BYTES,
     ActionItem,
     ActionItemStatus,
     TemplateSection,
@@ -107,6 +108,18 @@ def test_related_incidents_merge_in_time_order_and_name_their_incident():
     ]
     assert lines[1].endswith("between [incident other-1]")
     assert not lines[2].endswith("]")
+
+
+def test_a_draft_of_a_timeline_too_long_for_one_item_keeps_its_start_and_says_what_it_left_out():
+    incident = resolved_incident()
+    comments = [event("comment", minute, body="é" * 500) for minute in range(1000)]
+    written = draft(incident, {incident.id: comments}, [], template_sections([]), "user:rita", T0)
+    lines = written.sections["timeline"].splitlines()
+    text = [written.title, *written.sections.values()]
+    assert sum(len(part.encode()) for part in text) <= MAX_TEXT_BYTES
+    assert lines[0] == render_timeline({incident.id: comments[:1]}, incident.id)
+    assert lines[-1] == f"… and {1000 - (len(lines) - 1)} more events: the incident's timeline has them all"
+    assert 100 < len(lines) < 1000
 
 
 def resolved_incident(severity=Severity.CRITICAL, note="rolled back"):

@@ -29,6 +29,10 @@ from stormwatch.domain.timers import FIRST_REMINDER_AFTER
 REMINDER_INTERVAL = timedelta(days=1)
 DEFAULT_REQUIRED_SEVERITIES = (Severity.CRITICAL,)
 MAX_RELATED_INCIDENTS = 10
+# A post-mortem is one item, at most 400 KB, that holds its text twice (the sections, and their words for
+# the search filter) beside its other fields: its text (title, sections, contributing factors, as UTF-8)
+# is bounded so that both fit. A draft's timeline section is cut to fit it.
+MAX_TEXT_BYTES = 160_000
 # The commands and queries handlers import these models with their routes: their validators are built when
 # a post-mortem request first needs them, not at every cold start.
 _BUILT_ON_FIRST_USE = ConfigDict(defer_build=True)
@@ -226,9 +230,12 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def render_timeline(timelines: Mapping[str, Sequence[TimelineEvent]], main_id: str) -> str:
+def render_timeline(
+    timelines: Mapping[str, Sequence[TimelineEvent]], main_id: str, max_bytes: int = MAX_TEXT_BYTES
+) -> str:
     """The timeline section: every told event of every incident, merged in time order, one line each;
-    events of related incidents name their incident."""
+    events of related incidents name their incident. Past `max_bytes` the earliest lines are kept and a
+    last line says how many more events the incidents' timelines hold."""
     lines: list[tuple[datetime, str, str]] = []
     for incident_id, events in timelines.items():
         for event in events:
@@ -238,7 +245,19 @@ def render_timeline(timelines: Mapping[str, Sequence[TimelineEvent]], main_id: s
             if incident_id != main_id:
                 text = f"{text} [incident {incident_id}]"
             lines.append((event.at, event.id, f"[{_stamp(event.at)}] {text}"))
-    return "\n".join(line for _, _, line in sorted(lines))
+    ordered = [line for _, _, line in sorted(lines)]
+    # Room for the line that says what was left out.
+    budget = max_bytes - 100
+    kept: list[str] = []
+    used = 0
+    for line in ordered:
+        used += len(line.encode()) + 1
+        if used > budget:
+            left = len(ordered) - len(kept)
+            kept.append(f"… and {left} more events: the incident's timeline has them all")
+            break
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def duration_seconds(incident: Incident) -> float | None:
@@ -259,7 +278,10 @@ def draft(
 ) -> Postmortem:
     summary = "\n\n".join(part for part in (incident.description, incident.resolution_note) if part)
     sections = {section.key: "" for section in template}
-    sections.update(summary=summary, timeline=render_timeline(timelines, incident.id))
+    written = text_bytes(incident.title, [summary], [])
+    sections.update(
+        summary=summary, timeline=render_timeline(timelines, incident.id, MAX_TEXT_BYTES - written)
+    )
     services = sorted({i.service for i in (incident, *related) if i.service})
     return Postmortem(
         incident_id=incident.id,
@@ -291,6 +313,10 @@ def check_related(incident_id: str, related_ids: Sequence[str]) -> list[str]:
     return unique
 
 
+def text_bytes(title: str, sections: Iterable[str], factors: Iterable[str]) -> int:
+    return sum(len(part.encode()) for part in (title, *sections, *factors))
+
+
 def edited(postmortem: Postmortem, edit: PostmortemEdit, now: datetime) -> Postmortem:
     unknown = sorted(set(edit.sections) - set(postmortem.sections))
     if unknown:
@@ -299,10 +325,18 @@ def edited(postmortem: Postmortem, edit: PostmortemEdit, now: datetime) -> Postm
             f"{field}: not a section of this post-mortem (sections: {', '.join(postmortem.sections)})",
             details=[{"field": field, "problem": "unknown section"}],
         )
+    sections = {**postmortem.sections, **edit.sections}
+    size = text_bytes(edit.title, sections.values(), edit.contributing_factors)
+    if size > MAX_TEXT_BYTES:
+        raise InvalidInput(
+            f"body.sections: the post-mortem's text would be {size:,} bytes, over the {MAX_TEXT_BYTES:,} "
+            "it may hold (title, sections and contributing factors, as UTF-8)",
+            details=[{"field": "body.sections", "problem": "too large", "limit": MAX_TEXT_BYTES}],
+        )
     return postmortem.model_copy(
         update={
             "title": edit.title,
-            "sections": {**postmortem.sections, **edit.sections},
+            "sections": sections,
             "impact": edit.impact,
             "contributing_factors": edit.contributing_factors,
             "related_incident_ids": check_related(postmortem.incident_id, edit.related_incident_ids),
