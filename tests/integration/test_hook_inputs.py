@@ -218,6 +218,39 @@ def test_pagerduty_custom_details_keep_a_number_dynamodb_cannot_store_as_its_tex
     }
 
 
+def datadog_with(**changes):
+    body = json.loads(load_event("ingest/datadog_triggered.json")["body"])
+    return {**body, **changes}
+
+
+# Labels are made from each source's own fields; whichever made them, they must fit the snapshot.
+LONG_LABELS = [
+    (
+        "generic_firing",
+        {"incident_key": "k", "severity": "high", "labels": {"pod": "p" * 2000}},
+        "'pod' is 2,000",
+    ),
+    (
+        "alertmanager_firing",
+        alertmanager_with(labels={"alertname": "A", "pod": "p" * 2000}),
+        "'pod' is 2,000",
+    ),
+    ("datadog_triggered", datadog_with(tags="service:api,pod:" + "p" * 5000), "'pod' is 5,000"),
+    ("datadog_triggered", datadog_with(tags=",".join(f"t{i}:v" for i in range(200))), "labels, over the 128"),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "problem"), LONG_LABELS)
+def test_labels_too_long_or_too_many_for_the_snapshot_are_refused_and_store_nothing(
+    stack, name, body, problem
+):
+    before = count_items(stack.client)
+    answer = stack.hook(name, body=body)
+    assert answer.status == 400, answer.body
+    assert problem in answer.body["error"]["message"]
+    assert count_items(stack.client) == before
+
+
 def test_free_form_maps_of_other_sources_keep_their_values_under_a_named_key(stack):
     triggered = stack.enqueue(
         "pagerduty_trigger",

@@ -30,6 +30,32 @@ def _non_empty_keys(value: dict[str, Any]) -> dict[str, Any]:
 StringMap = Annotated[dict[str, str], AfterValidator(_non_empty_keys)]
 
 
+MAX_LABELS = 128
+MAX_LABEL_NAME = 256
+MAX_LABEL_VALUE = 1024
+
+
+def check_labels(labels: dict[str, str]) -> None:
+    """An alert's labels, whichever source's fields made them (Datadog's tags, CloudWatch's dimensions,
+    Prometheus labels), bounded so that the snapshot and the alert's own item stay within DynamoDB's 400
+    KB: a label name of 256 characters at most, a value of 1,024, and 128 labels."""
+    problem = None
+    if len(labels) > MAX_LABELS:
+        problem = f"{len(labels)} labels, over the {MAX_LABELS} an alert may have"
+    for name, value in labels.items():
+        if problem is not None:
+            break
+        if len(name) > MAX_LABEL_NAME:
+            problem = f"a label name of {len(name):,} characters, over the {MAX_LABEL_NAME} it may have"
+        elif len(value) > MAX_LABEL_VALUE:
+            problem = (
+                f"the label {name!r} is {len(value):,} characters, over the {MAX_LABEL_VALUE:,} a label "
+                "value may have"
+            )
+    if problem is not None:
+        raise InvalidInput(f"body: {problem}", details=[{"field": "body", "problem": problem}])
+
+
 UNSTORABLE_NUMBER = "a number past what can be stored (38 digits, magnitudes 1e-130 to 1e125)"
 
 

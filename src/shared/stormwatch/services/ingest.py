@@ -31,7 +31,7 @@ from stormwatch.domain.timers import TimerKind, heartbeat_alert
 from stormwatch.domain.work import notify
 from stormwatch.ids import key_hash, short_hash
 from stormwatch.normalizers import WebhookRequest, body_text, normalizer_for, pagerduty, parse_json
-from stormwatch.normalizers.limits import MAX_EVIDENCE_KEYS
+from stormwatch.normalizers.limits import MAX_EVIDENCE_KEYS, check_labels
 from stormwatch.normalizers.pagerduty import routing_key
 from stormwatch.services.cascade import with_children_resolved
 from stormwatch.services.retry import retrying
@@ -141,6 +141,8 @@ class IngestService:
             configured(alert, integration)
             for alert in normalize(WebhookRequest(payload, headers), integration)
         ]
+        for alert in alerts:
+            check_labels(alert.labels)
         return self.ingest(integration, alerts, delivery)
 
     def heartbeat(self, authorization: str | None) -> Heartbeat:
