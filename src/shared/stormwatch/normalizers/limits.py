@@ -39,35 +39,38 @@ def check_labels(labels: dict[str, str]) -> None:
     """An alert's labels, whichever source's fields made them (Datadog's tags, CloudWatch's dimensions,
     Prometheus labels), bounded so that the snapshot and the alert's own item stay within DynamoDB's 400
     KB: a label name of 256 characters at most, a value of 1,024, and 128 labels."""
-    problem = None
+    problem = _label_problem(labels)
+    if problem is not None:
+        raise InvalidInput(f"body: {problem}", details=[{"field": "body", "problem": problem}])
+
+
+def _label_problem(labels: dict[str, str]) -> str | None:
     if len(labels) > MAX_LABELS:
-        problem = f"{len(labels)} labels, over the {MAX_LABELS} an alert may have"
+        return f"{len(labels)} labels, over the {MAX_LABELS} an alert may have"
     for name, value in labels.items():
-        if problem is not None:
-            break
         if len(name) > MAX_LABEL_NAME:
-            problem = f"a label name of {len(name):,} characters, over the {MAX_LABEL_NAME} it may have"
-        elif len(value) > MAX_LABEL_VALUE:
-            problem = (
+            return f"a label name of {len(name):,} characters, over the {MAX_LABEL_NAME} it may have"
+        if len(value) > MAX_LABEL_VALUE:
+            return (
                 f"the label {name!r} is {len(value):,} characters, over the {MAX_LABEL_VALUE:,} a label "
                 "value may have"
             )
-    if problem is not None:
-        raise InvalidInput(f"body: {problem}", details=[{"field": "body", "problem": problem}])
+    return None
 
 
 UNSTORABLE_NUMBER = "a number past what can be stored (38 digits, magnitudes 1e-130 to 1e125)"
 
 
-def storable_number(value: int | float) -> bool:
+def unstorable_number(value: Any) -> bool:
+    """Whether a JSON value is a number DynamoDB refuses (booleans are not numbers to it)."""
     if isinstance(value, float):
         # A float's repr has at most 17 digits: only its magnitude can be out of range.
-        return value == 0 or (math.isfinite(value) and 1e-130 <= abs(value) < 1e126)
-    return -(10**38) < value < 10**38
+        return not (value == 0 or (math.isfinite(value) and 1e-130 <= abs(value) < 1e126))
+    return isinstance(value, int) and not isinstance(value, bool) and not -(10**38) < value < 10**38
 
 
 def _storable_float(value: float) -> float:
-    if not storable_number(value):
+    if unstorable_number(value):
         raise ValueError(UNSTORABLE_NUMBER)
     return value
 
@@ -84,8 +87,8 @@ def unstorable_path(value: Any, field: str, depth: int = 0) -> tuple[str, str] |
     deeper than DynamoDB stores (32 levels, of which the snapshot uses a few), with the problem."""
     if depth > MAX_EVIDENCE_DEPTH:
         return field, f"nested deeper than {MAX_EVIDENCE_DEPTH} levels"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return None if storable_number(value) else (field, UNSTORABLE_NUMBER)
+    if unstorable_number(value):
+        return field, UNSTORABLE_NUMBER
     if isinstance(value, dict):
         if "" in value:
             return field, "a key may not be empty"
@@ -108,7 +111,7 @@ def storable_json(value: Any) -> Any:
         return {(name or EMPTY_KEY_REPLACEMENT): storable_json(item) for name, item in value.items()}
     if isinstance(value, list):
         return [storable_json(item) for item in value]
-    if isinstance(value, int | float) and not isinstance(value, bool) and not storable_number(value):
+    if unstorable_number(value):
         return repr(value)
     return value
 
